@@ -1,0 +1,57 @@
+"""propscan: find propaganda techniques in news articles, span by span."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .detector import Detector
+from .document import Document, Span, Summary
+from .errors import (
+    ChecksumError,
+    DataError,
+    InputError,
+    InvalidSpanError,
+    MissingExtraError,
+    ModelError,
+    PropscanError,
+)
+from .techniques import LABELS, TECHNIQUES, Technique
+
+__version__ = "0.1.0"
+
+_DEFAULT: dict[str, Detector] = {}
+
+
+def analyze(
+    text: str, *, model: Detector | str | Path | None = None, threshold: float | None = None
+) -> Document:
+    """Find propaganda spans in ``text``. ``model`` is a Detector, a model name or directory, or
+    None for the shipped default (loaded once and cached)."""
+    if isinstance(model, Detector):
+        detector = model
+    else:
+        key = str(model) if model is not None else ""
+        if key not in _DEFAULT:
+            _DEFAULT[key] = Detector.load(model)
+        detector = _DEFAULT[key]
+    return detector.analyze(text, threshold=threshold)
+
+
+__all__ = [
+    "LABELS",
+    "TECHNIQUES",
+    "ChecksumError",
+    "DataError",
+    "Detector",
+    "Document",
+    "InputError",
+    "InvalidSpanError",
+    "MissingExtraError",
+    "ModelError",
+    "PropscanError",
+    "Span",
+    "Summary",
+    "Technique",
+    "__version__",
+    "analyze",
+]

@@ -1,0 +1,162 @@
+"""The central data model: a Document holds its text and a list of (possibly overlapping) Spans."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InvalidSpanError
+from .techniques import LABELS, get
+from .text import sentence_bounds
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A technique used over text[start:end] (a half-open range of Python str indices).
+
+    ``score`` is the model's confidence in [0, 1] (1.0 for gold annotations). ``text`` is filled
+    in by the Document that holds the span.
+    """
+
+    start: int
+    end: int
+    technique: str
+    score: float = 1.0
+    text: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "technique": self.technique,
+            "score": round(float(self.score), 4),
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class SentenceSummary:
+    start: int
+    end: int
+    text: str
+    techniques: tuple[str, ...]  # distinct techniques of the spans overlapping the sentence
+
+
+@dataclass(frozen=True)
+class Summary:
+    span_count: int
+    density: float  # share of non-whitespace characters inside at least one span
+    counts: dict[str, int]  # spans per technique, most frequent first
+    top_sentences: tuple[SentenceSummary, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "span_count": self.span_count,
+            "density": round(self.density, 4),
+            "counts": dict(self.counts),
+            "top_sentences": [
+                {"start": s.start, "end": s.end, "text": s.text, "techniques": list(s.techniques)}
+                for s in self.top_sentences
+            ],
+        }
+
+
+class Document:
+    """An article with its propaganda spans.
+
+    Spans are validated (``0 <= start < end <= len(text)``, known technique), given their text and
+    kept sorted by (start, end, technique). Spans of different techniques may overlap or coincide.
+    """
+
+    __slots__ = ("meta", "spans", "text")
+
+    def __init__(
+        self, text: str, spans: list[Span] | tuple[Span, ...] = (), meta: dict[str, Any] | None = None
+    ) -> None:
+        if not isinstance(text, str):
+            raise InvalidSpanError(f"Document text must be a str, got {type(text).__name__}")
+        self.text = text
+        self.meta: dict[str, Any] = dict(meta or {})
+        checked = []
+        for span in spans:
+            _check(span, len(text))
+            checked.append(
+                Span(span.start, span.end, span.technique, float(span.score), text[span.start : span.end])
+            )
+        self.spans: list[Span] = sorted(checked)
+
+    def __repr__(self) -> str:
+        head = self.text[:40].replace("\n", " ")
+        return f"Document({head!r}..., {len(self.spans)} spans)"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Document):
+            return NotImplemented
+        return (self.text, self.spans, self.meta) == (other.text, other.spans, other.meta)
+
+    def summary(self, top: int = 3) -> Summary:
+        """Span count, propaganda density, counts per technique and the ``top`` sentences that use
+        the most distinct techniques."""
+        covered = bytearray(len(self.text))
+        for span in self.spans:
+            covered[span.start : span.end] = b"\x01" * (span.end - span.start)
+        visible = [i for i, ch in enumerate(self.text) if not ch.isspace()]
+        inside = sum(covered[i] for i in visible)
+        density = inside / len(visible) if visible else 0.0
+        counts = Counter(span.technique for span in self.spans)
+        ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], LABELS.index(kv[0]))))
+        sentences = []
+        for start, end in sentence_bounds(self.text):
+            used = {s.technique for s in self.spans if s.start < end and s.end > start}
+            if used:
+                techs = tuple(sorted(used, key=LABELS.index))
+                sentences.append(SentenceSummary(start, end, self.text[start:end], techs))
+        sentences.sort(key=lambda s: (-len(s.techniques), s.start))
+        return Summary(len(self.spans), density, ordered, tuple(sentences[:top]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "spans": [s.to_dict() for s in self.spans], "meta": self.meta}
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            raise InvalidSpanError("a Document dict needs a 'text' string (and optional 'spans', 'meta')")
+        spans = []
+        for i, raw in enumerate(data.get("spans") or []):
+            try:
+                spans.append(
+                    Span(int(raw["start"]), int(raw["end"]), str(raw["technique"]), float(raw.get("score", 1.0)))
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InvalidSpanError(
+                    f"span #{i} needs integer 'start', 'end' and a 'technique' string: {raw!r}"
+                ) from exc
+        return cls(data["text"], spans, data.get("meta") or {})
+
+    @classmethod
+    def from_json(cls, payload: str) -> Document:
+        try:
+            data = json.loads(payload)
+        except json.JSONDecodeError as exc:
+            raise InvalidSpanError(f"not valid Document JSON: {exc}") from exc
+        return cls.from_dict(data)
+
+
+def _check(span: Span, length: int) -> None:
+    if not isinstance(span, Span):
+        raise InvalidSpanError(f"expected a Span, got {type(span).__name__}")
+    if not (isinstance(span.start, int) and isinstance(span.end, int)):
+        raise InvalidSpanError(f"span offsets must be integers, got {span.start!r}, {span.end!r}")
+    if not 0 <= span.start < span.end <= length:
+        raise InvalidSpanError(
+            f"span [{span.start}, {span.end}) does not fit a text of {length} characters; "
+            "offsets are half-open str indices with 0 <= start < end <= len(text)"
+        )
+    get(span.technique)
+    if not 0.0 <= float(span.score) <= 1.0:
+        raise InvalidSpanError(f"span score must lie in [0, 1], got {span.score!r}")
