@@ -1,0 +1,171 @@
+"""Turn command-line inputs into text records, lazily and without raising on bad input.
+
+Inputs are read one at a time, so a huge JSONL file is never held in memory at once:
+
+* ``-``: standard input, one text.
+* a ``.jsonl`` file: one ``{"id": ..., "text": ...}`` object per line; ``id`` is optional and
+  defaults to ``<file stem>:<line>``; blank lines are skipped.
+* a directory: its ``*.txt`` files, sorted by name, **not** recursive (the PTC corpus layout).
+* any other file: one plain text, UTF-8.
+
+A bad input (missing path, binary file, invalid UTF-8, a JSONL line that is not a JSON object with a
+string ``text``) becomes a :class:`Record` with ``error`` set and ``text`` None; the inputs after
+it are still read. Text is decoded from bytes without newline translation, so span offsets index
+the exact string of the file. Empty text is not an error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+STDIN = "-"
+_ARTICLE = re.compile(r"article(\d+)\.txt")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One input text, or the reason it could not be read.
+
+    ``source`` names where it came from: a path, ``path:line`` for JSONL, or ``<stdin>``.
+    """
+
+    id: str
+    source: str
+    text: str | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def record_id(path: Path) -> str:
+    """The id of a text file: the digits of ``article<ID>.txt`` (PTC), else the file's stem."""
+    match = _ARTICLE.fullmatch(path.name)
+    return match.group(1) if match else path.stem
+
+
+def read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None = None) -> Iterator[Record]:
+    """Yield a Record for every text in ``inputs`` (paths, directories, JSONL files or ``-``)."""
+    for item in inputs:
+        if str(item) == STDIN:
+            yield _read_stdin(stdin)
+            continue
+        path = Path(item)
+        if path.is_dir():
+            yield from _read_dir(path)
+        elif not path.exists():
+            yield Record(path.stem, str(path), None, "no such file or directory")
+        elif path.suffix.lower() == ".jsonl":
+            yield from read_jsonl(path)
+        else:
+            yield read_text_file(path)
+
+
+def count_inputs(inputs: Iterable[str | Path]) -> int:
+    """How many records ``read_inputs`` will yield, found cheaply (JSONL lines are counted, not
+    parsed); used to size a progress bar."""
+    total = 0
+    for item in inputs:
+        path = Path(item)
+        if str(item) == STDIN or not path.exists():
+            total += 1
+        elif path.is_dir():
+            total += max(1, sum(1 for p in path.glob("*.txt") if p.is_file()))
+        elif path.suffix.lower() == ".jsonl":
+            try:
+                with path.open("rb") as fh:
+                    total += sum(1 for line in fh if line.strip())
+            except OSError:
+                total += 1
+        else:
+            total += 1
+    return total
+
+
+def read_text_file(path: Path) -> Record:
+    """One UTF-8 text file as a Record (error Record if unreadable, binary or not UTF-8)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Record(record_id(path), str(path), None, f"cannot read file: {exc.strerror or exc}")
+    text, error = _decode(data)
+    return Record(record_id(path), str(path), text, error)
+
+
+def read_jsonl(path: Path) -> Iterator[Record]:
+    """One Record per non-blank line of a JSONL file; a bad line gives an error Record."""
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        yield Record(path.stem, str(path), None, f"cannot read file: {exc.strerror or exc}")
+        return
+    with fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            yield _parse_line(path, number, raw)
+
+
+def _parse_line(path: Path, number: int, raw: bytes) -> Record:
+    default_id = f"{path.stem}:{number}"
+    source = f"{path}:{number}"
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Record(default_id, source, None, f"line is not valid UTF-8 (byte {exc.start} of the line)")
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Record(default_id, source, None, f"line is not valid JSON: {exc.msg} (column {exc.colno})")
+    if not isinstance(obj, dict):
+        return Record(default_id, source, None, 'line must be a JSON object like {"id": ..., "text": ...}')
+    text = obj.get("text")
+    if not isinstance(text, str):
+        got = "missing" if "text" not in obj else f"a {type(text).__name__}"
+        return Record(default_id, source, None, f"'text' must be a string, got {got}")
+    raw_id = obj.get("id")
+    if raw_id is None:
+        return Record(default_id, source, text)
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
+        return Record(default_id, source, None, f"'id' must be a string or an integer, got {raw_id!r}")
+    return Record(str(raw_id), source, text)
+
+
+def _read_dir(path: Path) -> Iterator[Record]:
+    files = sorted(p for p in path.glob("*.txt") if p.is_file())
+    if not files:
+        reason = "directory holds no .txt files (it is not searched recursively)"
+        yield Record(path.name, str(path), None, reason)
+    for file in files:
+        yield read_text_file(file)
+
+
+def _read_stdin(stream: BinaryIO | None) -> Record:
+    if stream is None:
+        stream = getattr(sys.stdin, "buffer", None)
+    data: bytes | str = stream.read() if stream is not None else sys.stdin.read()
+    if isinstance(data, str):
+        return Record("stdin", "<stdin>", data)
+    text, error = _decode(data)
+    return Record("stdin", "<stdin>", text, error)
+
+
+def _decode(data: bytes) -> tuple[str | None, str | None]:
+    """(text, None) or (None, reason). NUL bytes never occur in text, so they mark a binary file."""
+    if b"\x00" in data:
+        return None, "binary file (contains NUL bytes), expected UTF-8 text"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, f"not valid UTF-8 text (line {line}, byte offset {exc.start})"
+
+
+__all__ = ["STDIN", "Record", "count_inputs", "read_inputs", "read_jsonl", "read_text_file", "record_id"]

@@ -1,0 +1,216 @@
+"""Write Documents as JSON, JSONL, PTC rows or a highlighted terminal view.
+
+Every writer streams: ``write(doc)`` per Document, then ``close()`` to finish the format (it does
+not close the stream). Formats:
+
+* ``json``: one JSON array of Document objects ``{"text", "spans", "meta"}``, always an array,
+  even for a single document.
+* ``jsonl``: one Document object per line.
+* ``ptc``: FLC rows ``ID<TAB>TECHNIQUE<TAB>START<TAB>END``, ID taken from ``meta["id"]``.
+* ``text``: the article with each span highlighted in its technique's colour (the innermost span
+  wins where spans overlap, and overlapping characters are underlined), then a summary table. On a
+  stream without colour (a file, a pipe) a span table is printed as well, since highlighting is lost.
+
+:func:`atomic_output` opens ``--output`` files so that a failed or interrupted run leaves the old
+file (or no file) behind, never a partial one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from itertools import pairwise
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console, Group
+from rich.rule import Rule
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+from ..document import Document, Span
+from ..errors import InputError
+from ..techniques import get
+
+FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "ptc")
+
+
+class Writer:
+    """Base writer: subclasses format one Document at a time onto ``stream``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, doc: Document) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Finish the format (e.g. the closing bracket of a JSON array)."""
+
+
+class JsonWriter(Writer):
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self._count = 0
+
+    def write(self, doc: Document) -> None:
+        self.stream.write("[\n" if self._count == 0 else ",\n")
+        self.stream.write(doc.to_json())
+        self._count += 1
+
+    def close(self) -> None:
+        self.stream.write("[]\n" if self._count == 0 else "\n]\n")
+
+
+class JsonlWriter(Writer):
+    def write(self, doc: Document) -> None:
+        self.stream.write(doc.to_json() + "\n")
+
+
+class PtcWriter(Writer):
+    def write(self, doc: Document) -> None:
+        article = doc.meta.get("id")
+        if article is None or str(article) == "":
+            raise InputError("PTC output needs an 'id' in every document's meta")
+        for span in doc.spans:
+            self.stream.write(ptc_row(str(article), span.technique, span.start, span.end))
+
+
+class TextWriter(Writer):
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self.console = Console(file=stream, highlight=False)
+
+    def write(self, doc: Document) -> None:
+        self.console.print(render(doc, plain=self.console.color_system is None))
+
+
+def ptc_row(article: str, technique: str, start: int, end: int) -> str:
+    """One line of a PTC label file, newline included."""
+    return f"{article}\t{technique}\t{start}\t{end}\n"
+
+
+def open_writer(fmt: str, stream: TextIO) -> Writer:
+    """The writer for ``fmt`` (one of FORMATS) on ``stream``."""
+    writers: dict[str, type[Writer]] = {
+        "text": TextWriter,
+        "json": JsonWriter,
+        "jsonl": JsonlWriter,
+        "ptc": PtcWriter,
+    }
+    if fmt not in writers:
+        raise InputError(f"unknown output format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    return writers[fmt](stream)
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[TextIO]:
+    """A text stream whose content replaces ``path`` only when the block ends without error.
+
+    Writes go to a temporary file in the same directory (so ``os.replace`` is atomic); on any
+    exception, Ctrl-C included, the temporary file is removed and ``path`` is left untouched.
+    """
+    path = Path(path)
+    mode = _target_mode(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _target_mode(path: Path) -> int:
+    # mkstemp creates 0600 files; keep the old file's mode, or what a plain open() would give.
+    with suppress(OSError):
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def highlight(doc: Document) -> Text:
+    """The document text with each character styled by the innermost span covering it (the
+    shortest, then the highest score); characters inside two or more spans are underlined."""
+    out = Text(doc.text)
+    spans = doc.spans  # sorted by start
+    cuts = sorted({0, len(doc.text), *(s.start for s in spans), *(s.end for s in spans)})
+    active: list[Span] = []
+    nxt = 0
+    for a, b in pairwise(cuts):
+        while nxt < len(spans) and spans[nxt].start <= a:
+            active.append(spans[nxt])
+            nxt += 1
+        active = [s for s in active if s.end > a]
+        if not active:
+            continue
+        inner = min(active, key=lambda s: (s.end - s.start, -s.score, s.technique))
+        out.stylize(_style(inner.technique, underline=len(active) > 1), a, b)
+    return out
+
+
+def _style(label: str, *, underline: bool) -> Style:
+    color = get(label).color
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    dark = 0.299 * r + 0.587 * g + 0.114 * b < 140
+    return Style(bgcolor=color, color="white" if dark else "black", underline=underline)
+
+
+def render(doc: Document, *, plain: bool = False) -> Group:
+    """The highlighted article followed by its summary table (and a span table if ``plain``)."""
+    title = str(doc.meta.get("id") or doc.meta.get("source") or "document")
+    parts: list[Rule | Text | Table] = [Rule(title), highlight(doc), summary_table(doc)]
+    if plain and doc.spans:
+        parts.append(span_table(doc))
+    return Group(*parts)
+
+
+def summary_table(doc: Document) -> Table:
+    summary = doc.summary()
+    table = Table(title="Summary", show_header=False, title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    table.add_row("spans", str(summary.span_count))
+    table.add_row("density", f"{summary.density:.1%} of non-space characters")
+    for label, count in summary.counts.items():
+        technique = get(label)
+        table.add_row(Text("  ■ ", style=technique.color) + Text(technique.name), str(count))
+    for i, sentence in enumerate(summary.top_sentences, start=1):
+        names = ", ".join(get(label).name for label in sentence.techniques)
+        table.add_row(f"top sentence {i}", Text(f"{sentence.text}\n") + Text(names, style="italic"))
+    return table
+
+
+def span_table(doc: Document) -> Table:
+    table = Table(title="Spans", title_justify="left")
+    for column in ("start", "end", "technique", "score", "text"):
+        table.add_column(column)
+    for span in doc.spans:
+        table.add_row(str(span.start), str(span.end), span.technique, f"{span.score:.2f}", span.text)
+    return table
+
+
+__all__ = [
+    "FORMATS",
+    "JsonWriter",
+    "JsonlWriter",
+    "PtcWriter",
+    "TextWriter",
+    "Writer",
+    "atomic_output",
+    "highlight",
+    "open_writer",
+    "ptc_row",
+    "render",
+    "span_table",
+    "summary_table",
+]
