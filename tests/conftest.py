@@ -1,0 +1,111 @@
+"""Shared fixtures: a keyword-matching FakeDetector with the Detector interface, a fixture that puts
+it behind the CLI, and hand-made Documents. No model, no network."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+
+import pytest
+
+from propscan.document import Document, Span
+from propscan.errors import InvalidSpanError
+
+# keyword -> (technique, score); scores differ so threshold tests can drop one and keep another
+KEYWORDS: dict[str, tuple[str, float]] = {
+    "evil": ("Loaded_Language", 0.9),
+    "traitors": ("Name_Calling,Labeling", 0.8),
+    "disaster": ("Exaggeration,Minimisation", 0.7),
+}
+_PATTERN = re.compile(r"\b(" + "|".join(KEYWORDS) + r")\b", re.IGNORECASE)
+
+
+class FakeDetector:
+    """Marks every keyword of KEYWORDS as its technique; records how it was called."""
+
+    def __init__(self, name: str = "fake") -> None:
+        self._name = name
+        self.batches: list[int] = []  # number of texts per analyze_many call
+        self.seen: list[str] = []  # every text analyzed, in order
+        self.progress_calls: list[int] = []
+        self.batch_size: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def threshold(self) -> float:
+        return 0.5
+
+    def analyze(self, text: str, *, threshold: float | None = None) -> Document:
+        cut = self.threshold if threshold is None else threshold
+        spans = []
+        for match in _PATTERN.finditer(text):
+            technique, score = KEYWORDS[match.group(1).lower()]
+            if score >= cut:
+                spans.append(Span(match.start(), match.end(), technique, score))
+        self.seen.append(text)
+        return Document(text, spans, {"model": self.name})
+
+    def analyze_many(
+        self,
+        texts: Iterable[str],
+        *,
+        batch_size: int = 32,
+        threshold: float | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Document]:
+        texts = list(texts)
+        self.batches.append(len(texts))
+        self.batch_size = batch_size
+        docs = [self.analyze(t, threshold=threshold) for t in texts]
+        if progress is not None:
+            self.progress_calls.append(len(texts))
+            progress(len(texts))
+        return docs
+
+    def classify(self, text: str, spans: Sequence[Span | tuple[int, int]]) -> list[str]:
+        labels = []
+        for span in spans:
+            start, end = (span.start, span.end) if isinstance(span, Span) else span
+            if not 0 <= start < end <= len(text):
+                raise InvalidSpanError(f"span [{start}, {end}) does not fit a text of {len(text)} characters")
+            found = _PATTERN.search(text[start:end])
+            labels.append(KEYWORDS[found.group(1).lower()][0] if found else "Doubt")
+        return labels
+
+
+@pytest.fixture
+def fake_detector(monkeypatch: pytest.MonkeyPatch) -> FakeDetector:
+    """A FakeDetector that the CLI gets instead of loading a model; ``loaded`` lists the model
+    names the CLI asked for."""
+    import propscan.cli
+
+    detector = FakeDetector()
+    detector.loaded = []  # type: ignore[attr-defined]
+
+    def load(model: str | None) -> FakeDetector:
+        detector.loaded.append(model)  # type: ignore[attr-defined]
+        return detector
+
+    monkeypatch.setattr(propscan.cli, "_load_detector", load)
+    return detector
+
+
+OVERLAP_TEXT = "They are evil traitors, all of them."
+
+
+@pytest.fixture
+def overlap_doc() -> Document:
+    """'evil traitors' is loaded language; 'traitors' inside it is also name calling."""
+    return Document(
+        OVERLAP_TEXT,
+        [Span(9, 22, "Loaded_Language", 0.6), Span(14, 22, "Name_Calling,Labeling", 0.9)],
+        {"id": "42", "source": "article42.txt"},
+    )
+
+
+@pytest.fixture
+def plain_doc() -> Document:
+    return Document("Nothing to see here.", [], {"id": "7", "source": "calm.txt"})
