@@ -1,0 +1,112 @@
+import io
+import json
+import os
+import stat
+
+import pytest
+from rich.console import Console
+
+from propscan.document import Document, Span
+from propscan.errors import InputError
+from propscan.io.writers import atomic_output, highlight, open_writer, render
+
+
+def _write(fmt, docs):
+    out = io.StringIO()
+    writer = open_writer(fmt, out)
+    for doc in docs:
+        writer.write(doc)
+    writer.close()
+    return out.getvalue()
+
+
+def test_json_is_always_an_array_of_documents(overlap_doc, plain_doc):
+    data = json.loads(_write("json", [overlap_doc, plain_doc]))
+    assert [Document.from_dict(d) for d in data] == [overlap_doc, plain_doc]
+    assert json.loads(_write("json", [plain_doc])) == [plain_doc.to_dict()]
+    assert json.loads(_write("json", [])) == []
+
+
+def test_jsonl_is_one_document_per_line(overlap_doc, plain_doc):
+    lines = _write("jsonl", [overlap_doc, plain_doc]).splitlines()
+    assert [Document.from_json(line) for line in lines] == [overlap_doc, plain_doc]
+
+
+def test_ptc_rows_use_the_meta_id(overlap_doc, plain_doc):
+    assert _write("ptc", [overlap_doc, plain_doc]) == (
+        "42\tLoaded_Language\t9\t22\n42\tName_Calling,Labeling\t14\t22\n"
+    )
+
+
+def test_ptc_without_id_is_an_input_error():
+    with pytest.raises(InputError, match="id"):
+        _write("ptc", [Document("evil", [])])
+
+
+def test_unknown_format_names_the_choices():
+    with pytest.raises(InputError, match="jsonl"):
+        open_writer("xml", io.StringIO())
+
+
+def test_highlight_gives_overlaps_the_innermost_colour_underlined(overlap_doc):
+    text = highlight(overlap_doc)
+    console = Console()
+    outside = text.get_style_at_offset(console, 2)
+    loaded_only = text.get_style_at_offset(console, 10)  # "evil"
+    both = text.get_style_at_offset(console, 15)  # "traitors", inside both spans
+    assert outside.bgcolor is None
+    assert loaded_only.bgcolor.triplet.hex == "#e6194b" and not loaded_only.underline
+    assert both.bgcolor.triplet.hex == "#f58231" and both.underline
+
+
+def test_highlight_prefers_the_higher_score_between_equal_spans():
+    doc = Document("evil", [Span(0, 4, "Loaded_Language", 0.3), Span(0, 4, "Doubt", 0.8)])
+    style = highlight(doc).get_style_at_offset(Console(), 1)
+    assert style.bgcolor.triplet.hex == "#bfef45" and style.underline
+
+
+def test_text_render_in_colour_has_ansi_highlights_and_summary(overlap_doc):
+    out = io.StringIO()
+    Console(file=out, force_terminal=True, color_system="truecolor", width=100).print(render(overlap_doc))
+    shown = out.getvalue()
+    assert "48;2;245;130;49" in shown  # background of Name_Calling,Labeling
+    assert "Summary" in shown and "Name calling / labeling" in shown
+    assert "Spans" not in shown  # the colour view needs no span table
+
+
+def test_text_writer_without_colour_adds_a_span_table(overlap_doc):
+    shown = _write("text", [overlap_doc])
+    assert "\x1b[" not in shown
+    assert "They are evil traitors" in shown
+    assert "Spans" in shown and "Name_Calling,Labeling" in shown
+    assert "spans" in shown and "2" in shown and "density" in shown
+
+
+def test_atomic_output_replaces_the_file_on_success(tmp_path):
+    target = tmp_path / "out.json"
+    target.write_text("old", encoding="utf-8")
+    os.chmod(target, 0o640)
+    with atomic_output(target) as fh:
+        fh.write("new\r\n")
+        assert target.read_text(encoding="utf-8") == "old"  # nothing visible until the end
+    assert target.read_bytes() == b"new\r\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert os.listdir(tmp_path) == ["out.json"]
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), KeyboardInterrupt()])
+def test_atomic_output_leaves_old_file_and_no_temp_file_on_error(tmp_path, error):
+    target = tmp_path / "out.json"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(type(error)), atomic_output(target) as fh:
+        fh.write("partial")
+        raise error
+    assert target.read_text(encoding="utf-8") == "old"
+    assert os.listdir(tmp_path) == ["out.json"]
+
+
+def test_atomic_output_creates_no_file_on_error(tmp_path):
+    with pytest.raises(RuntimeError), atomic_output(tmp_path / "new.jsonl") as fh:
+        fh.write("partial")
+        raise RuntimeError
+    assert os.listdir(tmp_path) == []
