@@ -1,0 +1,347 @@
+"""The ``propscan`` command line: each command parses its arguments, calls one library function and
+formats the result. A PropscanError becomes a red message on stderr and exit code 2 (bad input or
+data given on the command line) or 1 (anything else); expected errors never print a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from enum import StrEnum
+from itertools import islice
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TextIO, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from . import __version__
+from .detector import Detector
+from .document import Document
+from .errors import DataError, InputError, MissingExtraError, PropscanError
+from .io.readers import Record, count_inputs, read_inputs, read_text_file
+from .io.writers import atomic_output, open_writer, ptc_row
+from .techniques import TECHNIQUES
+
+app = typer.Typer(
+    name="propscan",
+    help="Find propaganda techniques in news articles, span by span.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+CHUNK = 64  # records analysed per call, so memory stays bounded on huge JSONL inputs
+PROGRESS_MIN = 8  # below this many records a progress bar is noise
+_USAGE_ERRORS = (InputError, DataError)  # problems with what was typed -> exit 2
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class TrainSplit(StrEnum):
+    train = "train"
+    all = "all"
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    ptc = "ptc"
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _error(message: str) -> None:
+    _stderr().print(Text(f"error: {message}", style="bold red"))
+
+
+def _load_detector(model: str | None) -> Detector:
+    """The one place the CLI loads a model; tests replace it with a fake detector."""
+    return Detector.load(model)
+
+
+def _handles_errors(func: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except PropscanError as exc:
+            _error(str(exc))
+            raise typer.Exit(2 if isinstance(exc, _USAGE_ERRORS) else 1) from None
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            _error(f"cannot access{where}: {exc.strerror or exc}")
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"propscan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Find propaganda techniques in news articles, span by span."""
+
+
+@contextlib.contextmanager
+def _destination(output: Path | None) -> Iterator[TextIO]:
+    if output is None:
+        yield sys.stdout
+    else:
+        with atomic_output(output) as fh:
+            yield fh
+
+
+@contextlib.contextmanager
+def _progress(total: int, what: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress callback drawing a bar on stderr, or None when stderr is not a terminal or the
+    work is small. stdout is never touched."""
+    console = _stderr()
+    if total < PROGRESS_MIN or not console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+@app.command()
+@_handles_errors
+def analyze(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Text files, directories of .txt files (not recursive), .jsonl files or '-'."),
+    ],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
+    ] = None,
+    threshold: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Decision threshold; default: the model's.")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model name or directory; default: the shipped model.")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Windows per forward pass.")] = 32,
+) -> None:
+    """Find propaganda spans in articles."""
+    detector = _load_detector(model)
+    failed = 0
+    with _destination(output) as stream, _progress(count_inputs(paths), "analyzing") as progress:
+        writer = open_writer(format.value, stream)
+        records = read_inputs(paths)
+        while chunk := list(islice(records, CHUNK)):
+            for record, doc in _analyze_chunk(detector, chunk, batch_size, threshold, progress):
+                if doc is None:
+                    _error(f"{record.source}: {record.error}")
+                    failed += 1
+                else:
+                    writer.write(doc)
+        writer.close()
+    if failed:
+        _error(f"{failed} input(s) could not be read; the others were analyzed")
+        raise typer.Exit(1)
+
+
+def _analyze_chunk(
+    detector: Detector,
+    chunk: list[Record],
+    batch_size: int,
+    threshold: float | None,
+    progress: Callable[[int], None] | None,
+) -> list[tuple[Record, Document | None]]:
+    """Each record of ``chunk`` with its Document (None for an error record), in input order.
+    Blank texts get an empty Document without a model call."""
+    todo = [r for r in chunk if r.text is not None and r.text.strip()]
+    docs = iter(
+        detector.analyze_many(
+            [r.text or "" for r in todo], batch_size=batch_size, threshold=threshold, progress=progress
+        )
+        if todo
+        else []
+    )
+    out: list[tuple[Record, Document | None]] = []
+    for record in chunk:
+        if record.text is None:
+            out.append((record, None))
+            continue
+        doc = next(docs) if record.text.strip() else Document(record.text)
+        doc.meta.update(id=record.id, source=record.source)
+        out.append((record, doc))
+    if progress is not None:
+        progress(len(chunk) - len(todo))  # error and blank records, which the detector never saw
+    return out
+
+
+@app.command()
+@_handles_errors
+def classify(
+    articles_dir: Annotated[Path, typer.Argument(help="Directory of article<ID>.txt files.")],
+    template: Annotated[Path, typer.Argument(help="Rows ID<TAB>?<TAB>START<TAB>END (a PTC TC template).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the labelled rows.")],
+    model: Annotated[
+        str | None, typer.Option(help="Model name or directory; default: the shipped model.")
+    ] = None,
+) -> None:
+    """Label given spans with their technique (the TC task).
+
+    Writes the template rows in the same order, with the technique in place of '?'."""
+    from .io.ptc import read_template
+
+    rows = read_template(template)
+    detector = _load_detector(model)
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for article, start, end in rows:
+        spans[article].append((start, end))
+    labels: dict[str, Iterator[str]] = {}
+    failed = 0
+    for article, article_spans in spans.items():
+        record = read_text_file(articles_dir / f"article{article}.txt")
+        try:
+            if record.text is None:
+                raise InputError(f"article {article}: {record.source}: {record.error}")
+            labels[article] = iter(detector.classify(record.text, article_spans))
+        except PropscanError as exc:
+            _error(f"{exc}; its rows are left out")
+            failed += 1
+    with atomic_output(output) as fh:
+        for article, start, end in rows:
+            if article in labels:
+                fh.write(ptc_row(article, next(labels[article]), start, end))
+    if failed:
+        _error(f"{failed} article(s) failed; the rows of the others were written to {output}")
+        raise typer.Exit(1)
+
+
+@app.command()
+@_handles_errors
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="A PTC corpus directory (like shared/ptc).")],
+    split: Annotated[str, typer.Option(help="Split of splits.json to score on.")] = "val",
+    model: Annotated[
+        str | None, typer.Option(help="Model name or directory; default: the shipped model.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Score a model on a corpus split: SI, TC and FLC, and F1 per technique."""
+    from .evaluate import evaluate as run_evaluate
+
+    detector = _load_detector(model)
+    report = run_evaluate(detector, data, split)
+    result = report.to_dict()
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    Console(highlight=False).print(_scores_table(result, split), _per_technique_table(result))
+
+
+def _prf(value: Any) -> tuple[str, str, str]:
+    """(precision, recall, F1) cells for a score that is a dict of them or one number (TC micro-F1)."""
+    if isinstance(value, dict):
+        return tuple(f"{value[k]:.4f}" if k in value else "" for k in ("precision", "recall", "f1"))  # type: ignore[return-value]
+    return "", "", f"{float(value):.4f}"
+
+
+def _scores_table(result: dict[str, Any], split: str) -> Table:
+    table = Table(title=f"Scores on split '{split}'", title_justify="left")
+    for column in ("task", "precision", "recall", "F1"):
+        table.add_column(column, justify="left" if column == "task" else "right")
+    for task in ("si", "tc", "flc"):
+        if task in result:
+            table.add_row(task.upper(), *_prf(result[task]))
+    return table
+
+
+def _per_technique_table(result: dict[str, Any]) -> Table:
+    """F1 per technique; each entry is a {precision, recall, f1} dict or a dict of them per task."""
+    per: dict[str, Any] = result.get("per_technique") or {}
+    tasks = sorted({k for v in per.values() if isinstance(v, dict) and "f1" not in v for k in v})
+    table = Table(title="F1 per technique", title_justify="left")
+    table.add_column("technique")
+    for task in tasks or ["F1"]:
+        table.add_column(f"{task.upper()} F1" if tasks else "F1", justify="right")
+    for label, value in per.items():
+        cells = [_prf(value[t])[2] if t in value else "" for t in tasks] if tasks else [_prf(value)[2]]
+        table.add_row(label, *cells)
+    return table
+
+
+@app.command()
+@_handles_errors
+def train(
+    data: Annotated[Path, typer.Option("--data", help="A PTC corpus directory (like shared/ptc).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
+    split: Annotated[
+        str, typer.Option(help="'train' to tune on val, 'all' for the shipped model.")
+    ] = "train",
+    epochs: Annotated[int | None, typer.Option(min=1, help="Training epochs; default: the config's.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed; default: the config's.")] = None,
+    base: Annotated[
+        str | None, typer.Option(help="Base encoder, e.g. minilm; default: the config's.")
+    ] = None,
+) -> None:
+    """Train a model on a PTC corpus split (needs the optional 'train' extra)."""
+    try:
+        from .train import train as run_train
+    except ImportError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing == "propscan":
+            raise
+        raise MissingExtraError("train", missing or "torch") from exc
+    options = {k: v for k, v in {"epochs": epochs, "seed": seed, "base": base}.items() if v is not None}
+    run_train(data, split.value, output, **options)
+    typer.echo(f"model written to {output}")
+
+
+@app.command()
+@_handles_errors
+def techniques(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the catalogue as JSON.")] = False,
+) -> None:
+    """List the 14 propaganda techniques propscan detects."""
+    if as_json:
+        rows = [
+            {
+                "label": t.label,
+                "name": t.name,
+                "definition": t.definition,
+                "example": t.example,
+                "color": t.color,
+            }
+            for t in TECHNIQUES
+        ]
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table(title="Propaganda techniques", title_justify="left", show_lines=True)
+    for column in ("label", "name", "definition", "example"):
+        table.add_column(column, overflow="fold")
+    for t in TECHNIQUES:
+        table.add_row(Text(t.label, style=f"bold {t.color}"), t.name, t.definition, t.example)
+    Console(highlight=False).print(table)
+
+
+def main() -> None:
+    """Entry point of the ``propscan`` script."""
+    app()
+
+
+__all__ = ["app", "main"]
