@@ -126,17 +126,25 @@ class Document:
     def from_dict(cls, data: dict[str, Any]) -> Document:
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             raise InvalidSpanError("a Document dict needs a 'text' string (and optional 'spans', 'meta')")
+        raw_spans, meta = data.get("spans") or [], data.get("meta") or {}
+        if not isinstance(raw_spans, list) or not isinstance(meta, dict):
+            raise InvalidSpanError("a Document dict's 'spans' must be a list and its 'meta' an object")
         spans = []
-        for i, raw in enumerate(data.get("spans") or []):
+        for i, raw in enumerate(raw_spans):
             try:
                 spans.append(
-                    Span(int(raw["start"]), int(raw["end"]), str(raw["technique"]), float(raw.get("score", 1.0)))
+                    Span(
+                        int(raw["start"]),
+                        int(raw["end"]),
+                        str(raw["technique"]),
+                        float(raw.get("score", 1.0)),
+                    )
                 )
             except (KeyError, TypeError, ValueError) as exc:
                 raise InvalidSpanError(
                     f"span #{i} needs integer 'start', 'end' and a 'technique' string: {raw!r}"
                 ) from exc
-        return cls(data["text"], spans, data.get("meta") or {})
+        return cls(data["text"], spans, meta)
 
     @classmethod
     def from_json(cls, payload: str) -> Document:
