@@ -218,10 +218,10 @@ def classify(
         record = read_text_file(articles_dir / f"article{article}.txt")
         try:
             if record.text is None:
-                raise InputError(f"article {article}: {record.source}: {record.error}")
+                raise InputError(f"{record.source}: {record.error}")
             labels[article] = iter(detector.classify(record.text, article_spans))
         except PropscanError as exc:
-            _error(f"{exc}; its rows are left out")
+            _error(f"article {article}: {exc}; its rows are left out")
             failed += 1
     with atomic_output(output) as fh:
         for article, start, end in rows:
@@ -291,8 +291,8 @@ def train(
     data: Annotated[Path, typer.Option("--data", help="A PTC corpus directory (like shared/ptc).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
     split: Annotated[
-        str, typer.Option(help="'train' to tune on val, 'all' for the shipped model.")
-    ] = "train",
+        TrainSplit, typer.Option(help="'train' to tune on val, 'all' for the shipped model.")
+    ] = TrainSplit.train,
     epochs: Annotated[int | None, typer.Option(min=1, help="Training epochs; default: the config's.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed; default: the config's.")] = None,
     base: Annotated[
@@ -333,7 +333,7 @@ def techniques(
         return
     table = Table(title="Propaganda techniques", title_justify="left", show_lines=True)
     for column in ("label", "name", "definition", "example"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column == "label")
     for t in TECHNIQUES:
         table.add_row(Text(t.label, style=f"bold {t.color}"), t.name, t.definition, t.example)
     Console(highlight=False).print(table)
