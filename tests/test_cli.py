@@ -259,7 +259,12 @@ REPORT = {
     "si": {"precision": 0.5, "recall": 0.25, "f1": 0.3333},
     "tc": 0.6207,
     "flc": {"precision": 0.125, "recall": 0.0625, "f1": 0.0833},
-    "per_technique": {"Loaded_Language": {"precision": 0.5, "recall": 0.5, "f1": 0.4444}},
+    "per_technique": {
+        "Loaded_Language": {
+            "tc": {"precision": 0.5, "recall": 0.5, "f1": 0.4444},
+            "flc": {"precision": 0.1, "recall": 0.1, "f1": 0.1111},
+        }
+    },
 }
 
 
@@ -285,8 +290,28 @@ def test_evaluate_prints_scores_and_per_technique_table(fake_detector, fake_eval
     result = run("evaluate", "--data", tmp_path, "--split", "val", "--model", "m")
     assert result.exit_code == 0, result.stderr
     assert fake_evaluate == [(fake_detector, tmp_path, "val")]
-    for shown in ("SI", "TC", "FLC", "0.3333", "0.6207", "0.0833", "Loaded_Language", "0.4444"):
+    for shown in ("SI", "TC", "FLC", "0.3333", "0.6207", "0.0833", "Loaded_Language", "0.4444", "0.1111"):
         assert shown in result.stdout
+    assert "TC F1" in result.stdout and "FLC F1" in result.stdout
+
+
+def test_evaluate_end_to_end_on_a_tiny_corpus(fake_detector, tmp_path):
+    (tmp_path / "train-articles").mkdir()
+    (tmp_path / "train-articles" / "article1.txt").write_text("They are evil traitors.\n", encoding="utf-8")
+    (tmp_path / "train-articles" / "article2.txt").write_text("A total disaster.\n", encoding="utf-8")
+    (tmp_path / "train-task-tc.labels").write_text(
+        "1\tLoaded_Language\t9\t13\n1\tName_Calling,Labeling\t14\t22\n2\tLoaded_Language\t8\t16\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "splits.json").write_text(json.dumps({"train": [], "val": ["1", "2"]}), encoding="utf-8")
+    result = run("evaluate", "--data", tmp_path, "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["si"]["f1"] == pytest.approx(1.0)  # every predicted span sits on a gold span
+    assert report["tc"] == pytest.approx(2 / 3)  # "disaster" is classified as exaggeration
+    assert report["flc"]["precision"] == pytest.approx(2 / 3)
+    table = run("evaluate", "--data", tmp_path)
+    assert table.exit_code == 0 and "0.6667" in table.stdout
 
 
 def test_evaluate_json_prints_the_report_dict(fake_detector, fake_evaluate, tmp_path):
