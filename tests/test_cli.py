@@ -137,6 +137,7 @@ def test_analyze_works_in_bounded_chunks_and_keeps_order(fake_detector, tmp_path
     result = run("analyze", feed, "--format", "jsonl")
     assert result.exit_code == 0, result.stderr
     assert fake_detector.batches == [64, 64, 22]
+    assert fake_detector.batch_size == 32  # no --batch-size: the detector's own default
     assert [json.loads(line)["meta"]["id"] for line in result.stdout.splitlines()] == [
         str(i) for i in range(150)
     ]

@@ -141,7 +141,9 @@ def analyze(
     model: Annotated[
         str | None, typer.Option(help="Model name or directory; default: the shipped model.")
     ] = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Windows per forward pass.")] = 32,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Windows per forward pass; default: the detector's.")
+    ] = None,
 ) -> None:
     """Find propaganda spans in articles."""
     detector = _load_detector(model)
@@ -165,20 +167,17 @@ def analyze(
 def _analyze_chunk(
     detector: Detector,
     chunk: list[Record],
-    batch_size: int,
+    batch_size: int | None,
     threshold: float | None,
     progress: Callable[[int], None] | None,
 ) -> list[tuple[Record, Document | None]]:
     """Each record of ``chunk`` with its Document (None for an error record), in input order.
     Blank texts get an empty Document without a model call."""
     todo = [r for r in chunk if r.text is not None and r.text.strip()]
-    docs = iter(
-        detector.analyze_many(
-            [r.text or "" for r in todo], batch_size=batch_size, threshold=threshold, progress=progress
-        )
-        if todo
-        else []
-    )
+    options: dict[str, Any] = {"threshold": threshold, "progress": progress}
+    if batch_size is not None:  # else the detector's own default, the one source of truth
+        options["batch_size"] = batch_size
+    docs = iter(detector.analyze_many([r.text or "" for r in todo], **options) if todo else [])
     out: list[tuple[Record, Document | None]] = []
     for record in chunk:
         if record.text is None:
