@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +110,18 @@ def overlap_doc() -> Document:
 @pytest.fixture
 def plain_doc() -> Document:
     return Document("Nothing to see here.", [], {"id": "7", "source": "calm.txt"})
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real model directory with a hand-built tiny encoder (see tests/tiny_model.py)."""
+    from tiny_model import build
+
+    return build(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def tiny_detector(tiny_model_dir: Path):
+    from propscan import Detector
+
+    return Detector.load(tiny_model_dir, threads=1)

@@ -297,6 +297,13 @@ def train(
     base: Annotated[
         str | None, typer.Option(help="Base encoder, e.g. minilm; default: the config's.")
     ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --split all: a model trained with --split train whose tuned thresholds and "
+            "val scores this model takes over."
+        ),
+    ] = None,
 ) -> None:
     """Train a model on a PTC corpus split (needs the optional 'train' extra)."""
     try:
@@ -307,6 +314,8 @@ def train(
             raise
         raise MissingExtraError("train", missing or "torch") from exc
     options = {k: v for k, v in {"epochs": epochs, "seed": seed, "base": base}.items() if v is not None}
+    if reference is not None:
+        options["reference"] = reference
     run_train(data, split.value, output, **options)
     typer.echo(f"model written to {output}")
 

@@ -34,9 +34,10 @@ class BlockOutput:
             weight[lo:hi] += w
         return total / np.maximum(weight, 1e-6)[:, None]
 
-    def pool(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        """(H,) [CLS] vector and (H,) mean token vector of tokens [lo, hi), from the window that
-        holds most of them (the most central one on ties)."""
+    def pool(self, lo: int, hi: int, clo: int, chi: int) -> np.ndarray:
+        """(4H,) span vector [CLS; mean; max of tokens [lo, hi); mean of context tokens [clo, chi)]
+        from the window that holds most of the span (the most central one on ties). Mirrors
+        propscan.train.model.pool."""
         best, best_key = 0, (-1, 0.0)
         for i, (wlo, whi) in enumerate(self.bounds):
             covered = min(hi, whi) - max(lo, wlo)
@@ -49,7 +50,10 @@ class BlockOutput:
             a = min(max(lo, wlo), whi - 1)
             b = a + 1
         h = self.hidden[best]
-        return h[0], h[1 + a - wlo : 1 + b - wlo].mean(axis=0)
+        span = h[1 + a - wlo : 1 + b - wlo]
+        ca, cb = max(clo, wlo), min(chi, whi)
+        context = h[1 + ca - wlo : 1 + cb - wlo] if ca < cb else span
+        return np.concatenate([h[0], span.mean(axis=0), span.max(axis=0), context.mean(axis=0)])
 
 
 def token_runs(p: np.ndarray, threshold: float, bridge: int) -> list[tuple[int, int, float]]:

@@ -14,6 +14,7 @@ from .errors import InputError, InvalidSpanError
 from .features import span_features
 from .model import Model, resolve
 from .techniques import LABELS
+from .text import context_bounds
 from .windows import Window, pack, split_blocks, tokenize_block, window_bounds
 
 # One flush runs this many batches before decoding: enough windows to sort by length and fill
@@ -130,6 +131,8 @@ class Detector:
         probs = out.merged_probs()  # (N, 1+L)
         found: list[tuple[int, int, float]] = []
         for lo, hi, p_any in token_runs(probs[:, 0], threshold, self.config.bridge_tokens):
+            if hi - lo == 1 and p_any < max(threshold, self.config.single_token_threshold):
+                continue
             span = char_span(text, out.block, lo, hi)
             if span is None:
                 continue
@@ -150,14 +153,13 @@ class Detector:
     def _span_probs(
         self, text: str, lowered: str, out: BlockOutput, offsets: list[tuple[int, int]]
     ) -> np.ndarray:
-        cls_vecs, means, feats = [], [], []
+        vectors, feats = [], []
         for start, end in offsets:
             lo, hi = token_range(out.block, start, end)
-            c, m = out.pool(lo, hi)
-            cls_vecs.append(c)
-            means.append(m)
+            clo, chi = token_range(out.block, *context_bounds(text, start, end))
+            vectors.append(out.pool(lo, hi, clo, chi))
             feats.append(span_features(text, start, end, lowered))
-        return self.model.span_probs(np.stack(cls_vecs), np.stack(means), np.stack(feats))
+        return self.model.span_probs(np.stack(vectors), np.stack(feats))
 
     def _encode(self, texts: Iterable[str], batch_size: int) -> Iterator[tuple[str, BlockOutput | None]]:
         """(text, block output) for every block of every text, then (text, None) at its end."""

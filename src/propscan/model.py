@@ -39,6 +39,7 @@ class ModelConfig:
     min_overlap: int = 32  # tokens shared by neighbouring windows at inference
     threshold: float = 0.4  # token probability above which a token is inside a span
     bridge_tokens: int = 2  # gaps of at most this many tokens inside a run are closed
+    single_token_threshold: float = 0.6  # lone-token runs are mostly noise: they need this much
     multi_label_threshold: float = 0.5  # a span also gets every other technique this likely
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -161,9 +162,9 @@ class Model:
         )
         return 1.0 / (1.0 + np.exp(-logits)), hidden
 
-    def span_probs(self, cls_vecs: np.ndarray, means: np.ndarray, feats: np.ndarray) -> np.ndarray:
+    def span_probs(self, vectors: np.ndarray, feats: np.ndarray) -> np.ndarray:
         """Technique distribution (S, L) for S spans from their pooled vectors and features."""
-        x = np.concatenate([cls_vecs, means, feats], axis=1).astype(np.float32)  # (S, 2H+F)
+        x = np.concatenate([vectors, feats], axis=1).astype(np.float32)  # (S, 4H+F)
         h = _gelu(x @ self.head["w1"].T + self.head["b1"])  # (S, Hs)
         logits = h @ self.head["w2"].T + self.head["b2"]  # (S, L)
         logits -= logits.max(axis=1, keepdims=True)

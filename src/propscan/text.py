@@ -39,3 +39,14 @@ def _add(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
         end -= 1
     if start < end:
         out.append((start, end))
+
+
+def context_bounds(text: str, start: int, end: int, reach: int = 600) -> tuple[int, int]:
+    """The sentence(s) holding [start, end): the union of sentence_bounds that overlap it, looked
+    up within ``reach`` characters so the cost does not depend on the text's length."""
+    lo, hi = max(0, start - reach), min(len(text), end + reach)
+    cs, ce = start, end
+    for s, e in sentence_bounds(text[lo:hi]):
+        if s + lo < end and e + lo > start:
+            cs, ce = min(cs, s + lo), max(ce, e + lo)
+    return cs, ce

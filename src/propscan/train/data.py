@@ -14,6 +14,7 @@ from tokenizers import Tokenizer
 from ..document import Document
 from ..features import span_features
 from ..techniques import LABELS
+from ..text import context_bounds
 from ..windows import make_windows
 
 IGNORE = -100.0
@@ -24,6 +25,7 @@ class Example:
     ids: np.ndarray  # (T,) with [CLS] and [SEP]
     token_targets: np.ndarray  # (T, 1 + L) in {0, 1}, IGNORE on special tokens
     span_masks: list[np.ndarray]  # each (T,) 1.0 on the span's tokens
+    context_masks: list[np.ndarray]  # each (T,) 1.0 on the tokens of the span's sentence(s)
     span_feats: list[np.ndarray]  # each (F,)
     span_targets: list[np.ndarray]  # each (L,) label distribution (k labels -> 1/k each)
 
@@ -44,7 +46,7 @@ def build_examples(
             n = len(offsets)
             targets = np.zeros((n + 2, 1 + n_labels), dtype=np.float32)
             targets[0] = targets[-1] = IGNORE
-            masks, feats, span_targets = [], [], []
+            masks, contexts, feats, span_targets = [], [], [], []
             for (start, end), labels in by_offsets.items():
                 inside = (offsets[:, 0] < end) & (offsets[:, 1] > start)  # (N,)
                 if not inside.any():
@@ -61,10 +63,14 @@ def build_examples(
                 for label in labels:
                     dist[label] += 1.0 / len(labels)
                 masks.append(mask)
+                cs, ce = context_bounds(doc.text, start, end)
+                context = np.zeros(n + 2, dtype=np.float32)
+                context[1:-1] = (offsets[:, 0] < ce) & (offsets[:, 1] > cs)
+                contexts.append(context)
                 feats.append(span_features(doc.text, start, end, lowered))
                 span_targets.append(dist)
             ids = np.concatenate([[cls_id], window.block.ids[window.lo : window.hi], [sep_id]])
-            examples.append(Example(ids, targets, masks, feats, span_targets))
+            examples.append(Example(ids, targets, masks, contexts, feats, span_targets))
     return examples
 
 
@@ -79,17 +85,18 @@ def batches(examples: list[Example], batch_size: int, pad_id: int, rng: random.R
         mask = torch.zeros((len(chunk), width), dtype=torch.long)  # (B, T)
         n_out = chunk[0].token_targets.shape[1]
         tok = torch.full((len(chunk), width, n_out), IGNORE)  # (B, T, 1+L)
-        rows, smasks, sfeats, stargets = [], [], [], []
+        rows, smasks, scontexts, sfeats, stargets = [], [], [], [], []
         for b, e in enumerate(chunk):
             t = len(e.ids)
             ids[b, :t] = torch.from_numpy(e.ids)
             mask[b, :t] = 1
             tok[b, :t] = torch.from_numpy(e.token_targets)
-            for m, f, y in zip(e.span_masks, e.span_feats, e.span_targets, strict=True):
-                padded = np.zeros(width, dtype=np.float32)
-                padded[:t] = m
+            for m, c, f, y in zip(e.span_masks, e.context_masks, e.span_feats, e.span_targets, strict=True):
+                padded = np.zeros((2, width), dtype=np.float32)
+                padded[0, :t], padded[1, :t] = m, c
                 rows.append(b)
-                smasks.append(padded)
+                smasks.append(padded[0])
+                scontexts.append(padded[1])
                 sfeats.append(f)
                 stargets.append(y)
         spans = None
@@ -97,6 +104,7 @@ def batches(examples: list[Example], batch_size: int, pad_id: int, rng: random.R
             spans = (
                 torch.tensor(rows),
                 torch.from_numpy(np.stack(smasks)),
+                torch.from_numpy(np.stack(scontexts)),
                 torch.from_numpy(np.stack(sfeats)),
                 torch.from_numpy(np.stack(stargets)),
             )

@@ -1,0 +1,146 @@
+"""Speed of propscan against a plain transformers token-classification pipeline, in one run.
+
+    python bench/speed.py [--model NAME_OR_PATH] [--articles ../shared/ptc/test-articles]
+
+Prints articles/s and tokens/s of Detector.analyze_many over the articles, cold-start time (a new
+process: import, load and verify the model, analyze one sentence), peak RSS of a process that
+analyzes every article and of one that analyzes a 10 MB text, and the same throughput for
+transformers' pipeline("token-classification") on an encoder of the same architecture and size
+(torch, fp32, all cores), as a ratio. The pipeline needs the `train` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_ARTICLES = HERE.parent.parent / "shared" / "ptc" / "test-articles"
+
+_CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+import propscan
+det = propscan.Detector.load(sys.argv[1] if sys.argv[1] != "-" else None)
+det.analyze("They are traitors.")
+cold = time.perf_counter() - t0
+mode = sys.argv[2]
+if mode == "corpus":
+    from pathlib import Path
+    texts = [p.read_text("utf-8") for p in sorted(Path(sys.argv[3]).glob("*.txt"))]
+    det.analyze_many(texts)
+elif mode == "huge":
+    from pathlib import Path
+    texts = [p.read_text("utf-8") for p in sorted(Path(sys.argv[3]).glob("*.txt"))]
+    text = "\n".join(texts)
+    text = (text * (10_000_000 // len(text) + 1))[:10_000_000]
+    t1 = time.perf_counter()
+    doc = det.analyze(text)
+    print(json.dumps({"huge_s": time.perf_counter() - t1, "huge_spans": len(doc.spans)}), file=sys.stderr)
+print(json.dumps({"cold_s": cold, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def child(model: str, mode: str, articles: Path) -> dict:
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, model, mode, str(articles)], capture_output=True, text=True, check=True
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["wall_s"] = time.perf_counter() - t0
+    for line in out.stderr.splitlines():
+        if line.startswith("{"):
+            result.update(json.loads(line))
+    return result
+
+
+def propscan_throughput(model: str | None, texts: list[str]) -> tuple[float, float]:
+    import propscan
+
+    det = propscan.Detector.load(model)
+    det.analyze_many(texts[:5])  # warm-up
+    n_tokens = sum(len(det.model.tokenizer.encode(t, add_special_tokens=False).ids) for t in texts)
+    t0 = time.perf_counter()
+    det.analyze_many(texts)
+    dt = time.perf_counter() - t0
+    return len(texts) / dt, n_tokens / dt
+
+
+def pipeline_throughput(texts: list[str], n_tokens: int, max_tokens: int) -> tuple[float, float] | None:
+    try:
+        import torch
+        from transformers import AutoTokenizer, BertForTokenClassification, pipeline
+
+        from propscan.train.base import base_dir
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+    src = base_dir("minilm")
+    model = BertForTokenClassification.from_pretrained(str(src), num_labels=15).eval()
+    tok = AutoTokenizer.from_pretrained(str(src), model_max_length=max_tokens)
+    pipe = pipeline(
+        "token-classification", model=model, tokenizer=tok, device=-1, aggregation_strategy="simple"
+    )
+    pipe(texts[:2], stride=32)  # warm-up
+    t0 = time.perf_counter()
+    pipe(texts, stride=32, batch_size=8)
+    dt = time.perf_counter() - t0
+    return len(texts) / dt, n_tokens / dt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model", default=None, help="model name or directory (default: shipped)")
+    parser.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES)
+    parser.add_argument("--no-pipeline", action="store_true", help="skip the transformers comparison")
+    args = parser.parse_args()
+    texts = [p.read_text("utf-8") for p in sorted(args.articles.glob("*.txt"))]
+    if not texts:
+        sys.exit(f"no .txt articles in {args.articles}")
+    import propscan
+
+    det = propscan.Detector.load(args.model)
+    n_tokens = sum(len(det.model.tokenizer.encode(t, add_special_tokens=False).ids) for t in texts)
+    model_arg = args.model or "-"
+    print(f"model: {det.name} ({det.model.directory})")
+    print(
+        f"articles: {len(texts)} from {args.articles}, {n_tokens} tokens ({n_tokens / len(texts):.0f}/article)"
+    )
+
+    cold = min((child(model_arg, "cold", args.articles) for _ in range(3)), key=lambda r: r["cold_s"])
+    print(
+        f"cold start (import + load + verify + first analyze): {cold['cold_s']:.2f} s "
+        f"(whole process {cold['wall_s']:.2f} s)"
+    )
+    corpus = child(model_arg, "corpus", args.articles)
+    print(f"peak RSS analyzing all {len(texts)} articles: {corpus['rss_mb']:.0f} MB")
+    huge = child(model_arg, "huge", args.articles)
+    print(
+        f"peak RSS analyzing one 10 MB text: {huge['rss_mb']:.0f} MB "
+        f"({huge['huge_s']:.0f} s, {huge['huge_spans']} spans)"
+    )
+
+    runs = [propscan_throughput(args.model, texts) for _ in range(3)]
+    aps, tps = max(runs)
+    print(f"propscan: {aps:.1f} articles/s, {tps:.0f} tokens/s (best of 3)")
+    if args.no_pipeline:
+        return
+    base = pipeline_throughput(texts, n_tokens, det.config.max_tokens)
+    if base is None:
+        print("transformers pipeline: skipped (pip install 'propscan[train]' to compare)")
+        return
+    print(
+        f"transformers pipeline (torch fp32, same architecture and window): {base[0]:.2f} articles/s, "
+        f"{base[1]:.0f} tokens/s"
+    )
+    print(f"ratio propscan / pipeline: {aps / base[0]:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The real Detector pipeline (windows -> ONNX -> decode -> spans) on the tiny hand-built model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import propscan
+from propscan import ChecksumError, Detector, Document, InputError, InvalidSpanError, ModelError
+
+TEXT = "They said the plan is evil and corrupt.\nThe traitors of the city are cowards."
+
+
+def test_finds_hot_words_as_trimmed_character_spans(tiny_detector: Detector) -> None:
+    doc = tiny_detector.analyze(TEXT)
+    found = [(s.text, s.technique) for s in doc.spans]
+    assert found == [
+        ("evil", "Loaded_Language"),
+        ("corrupt", "Loaded_Language"),
+        ("traitors", "Name_Calling,Labeling"),
+        ("cowards", "Loaded_Language"),
+    ]
+    for span in doc.spans:
+        assert TEXT[span.start : span.end] == span.text
+        assert 0.0 < span.score <= 1.0
+
+
+def test_windows_with_stride_give_the_same_spans_as_one_window(tiny_model_dir: Path, tmp_path: Path) -> None:
+    # max_tokens 8 forces many overlapping windows; 512 puts the whole text in one window
+    from tiny_model import build
+
+    wide = Detector.load(build(tmp_path / "wide", max_tokens=512), threads=1)
+    narrow = Detector.load(tiny_model_dir, threads=1)
+    long_text = " ".join([TEXT] * 20)
+    assert [(s.start, s.end) for s in narrow.analyze(long_text).spans] == [
+        (s.start, s.end) for s in wide.analyze(long_text).spans
+    ]
+    assert len(narrow.analyze(long_text).spans) == 80
+
+
+def test_analyze_many_batches_across_articles_and_keeps_order(tiny_detector: Detector) -> None:
+    texts = ["nothing to see here", TEXT, "", "   \n ", "evil " * 30]
+    seen: list[int] = []
+    docs = tiny_detector.analyze_many(texts, batch_size=3, progress=seen.append)
+    assert [d.text for d in docs] == texts
+    assert [d.spans for d in docs] == [tiny_detector.analyze(t).spans for t in texts]
+    assert sum(seen) == len(texts)
+    assert docs[0].spans == [] and docs[2].spans == [] and docs[3].spans == []
+    # "evil evil ..." is one run of hot tokens: one span, not thirty
+    assert [(s.start, s.end) for s in docs[4].spans] == [(0, len("evil " * 30) - 1)]
+
+
+def test_threshold_controls_recall(tiny_detector: Detector) -> None:
+    assert tiny_detector.analyze(TEXT, threshold=0.999).spans == []
+    with pytest.raises(InputError, match="threshold"):
+        tiny_detector.analyze(TEXT, threshold=1.5)
+
+
+def test_classify_gives_one_label_per_span_and_distinct_labels_for_repeated_spans(
+    tiny_detector: Detector,
+) -> None:
+    traitors = TEXT.index("traitors")
+    spans = [(traitors, traitors + 8), (traitors, traitors + 8), (24, 28)]
+    labels = tiny_detector.classify(TEXT, spans)
+    assert labels[0] == "Name_Calling,Labeling"
+    assert labels[1] != labels[0]  # the same span twice: the two most likely techniques
+    assert labels[2] == "Loaded_Language"
+    with pytest.raises(InvalidSpanError):
+        tiny_detector.classify(TEXT, [(5, 500)])
+
+
+def test_huge_text_is_processed_in_blocks(tiny_detector: Detector) -> None:
+    line = "The plan of the city is evil and the people said it.\n"
+    text = line * 2_000  # ~108 kB: six 20 kB blocks
+    doc = tiny_detector.analyze(text)
+    assert len(doc.spans) == 2_000
+    assert all(s.text == "evil" for s in doc.spans)
+
+
+def test_non_text_input_is_refused(tiny_detector: Detector) -> None:
+    with pytest.raises(InputError, match="str"):
+        tiny_detector.analyze(b"bytes")  # type: ignore[arg-type]
+
+
+def test_tampered_model_file_is_refused_naming_the_file(tiny_model_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_model_dir, copy)
+    with open(copy / "span_head.npz", "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ChecksumError, match="span_head.npz"):
+        Detector.load(copy)
+
+
+def test_missing_model_file_and_unknown_model_are_refused(tiny_model_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_model_dir, copy)
+    (copy / "tokenizer.json").unlink()
+    with pytest.raises(ModelError, match="tokenizer.json"):
+        Detector.load(copy)
+    with pytest.raises(ModelError, match="no model named"):
+        Detector.load(tmp_path / "nowhere")
+
+
+def test_package_level_analyze_accepts_a_model_path(tiny_model_dir: Path) -> None:
+    doc = propscan.analyze(TEXT, model=tiny_model_dir)
+    assert isinstance(doc, Document) and len(doc.spans) == 4
+    assert Document.from_json(doc.to_json()).spans == doc.spans

@@ -1,0 +1,46 @@
+"""The examples in README.md and docs/ run, and the CLI commands they show exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from propscan.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+COMMAND = re.compile(r"^\s*(?:\$ )?propscan ([a-z]+)", re.M)
+
+
+def _blocks() -> list[tuple[str, int, str]]:
+    found = []
+    for path in DOCS:
+        for i, match in enumerate(PYTHON_BLOCK.finditer(path.read_text("utf-8"))):
+            found.append((path.name, i, match.group(1)))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("doc", "index", "code"), _blocks(), ids=lambda v: str(v)[:20])
+def test_python_examples_in_docs_run(
+    doc: str, index: int, code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, f"{doc}[python block {index}]", "exec"), {"__name__": "__docs__"})
+
+
+def test_docs_show_python_examples() -> None:
+    assert _blocks(), "README.md should carry at least one runnable python example"
+
+
+def test_commands_named_in_docs_exist() -> None:
+    runner = CliRunner()
+    commands = {m.group(1) for path in DOCS for m in COMMAND.finditer(path.read_text("utf-8"))}
+    assert {"analyze", "classify", "evaluate", "train", "techniques"} <= commands
+    for command in commands:
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0, f"'propscan {command}' shown in the docs does not exist"
