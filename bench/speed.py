@@ -110,7 +110,8 @@ def main() -> None:
     model_arg = args.model or "-"
     print(f"model: {det.name} ({det.model.directory})")
     print(
-        f"articles: {len(texts)} from {args.articles}, {n_tokens} tokens ({n_tokens / len(texts):.0f}/article)"
+        f"articles: {len(texts)} from {args.articles}, "
+        f"{n_tokens} tokens ({n_tokens / len(texts):.0f}/article)"
     )
 
     cold = min((child(model_arg, "cold", args.articles) for _ in range(3)), key=lambda r: r["cold_s"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -27,7 +29,7 @@ def test_window_bounds_cover_every_token_with_the_minimum_overlap(n, size, overl
     for lo, hi in bounds:
         covered |= set(range(lo, hi))
     assert covered == set(range(n))
-    assert all(b[0] <= a[1] - overlap for a, b in zip(bounds, bounds[1:], strict=False))
+    assert all(b[0] <= a[1] - overlap for a, b in pairwise(bounds))
 
 
 def test_split_blocks_cuts_after_newlines_and_keeps_every_character() -> None:
@@ -43,7 +45,7 @@ def test_token_runs_bridge_small_gaps_only() -> None:
     p = np.array([0.9, 0.8, 0.1, 0.9, 0.1, 0.1, 0.1, 0.7, 0.2])
     assert [(lo, hi) for lo, hi, _ in token_runs(p, 0.5, bridge=1)] == [(0, 4), (7, 8)]
     assert [(lo, hi) for lo, hi, _ in token_runs(p, 0.5, bridge=0)] == [(0, 2), (3, 4), (7, 8)]
-    lo, hi, mean = token_runs(p, 0.5, bridge=0)[0]
+    _, _, mean = token_runs(p, 0.5, bridge=0)[0]
     assert mean == pytest.approx(0.85)
     assert token_runs(p, 0.95, bridge=2) == []
 
