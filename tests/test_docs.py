@@ -44,3 +44,11 @@ def test_commands_named_in_docs_exist() -> None:
     for command in commands:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, f"'propscan {command}' shown in the docs does not exist"
+
+
+def test_readme_lists_every_technique() -> None:
+    from propscan.techniques import TECHNIQUES
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for technique in TECHNIQUES:
+        assert f"`{technique.label}`" in readme and technique.definition in readme

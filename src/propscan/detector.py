@@ -122,7 +122,8 @@ class Detector:
             b0, b1 = out.block.start, out.block.start + len(out.block.text)
             idx = [i for i, (s, _) in enumerate(offsets) if b0 <= s < b1]
             if idx and out.bounds:
-                result[idx] = self._span_probs(text, lowered, out, [offsets[i] for i in idx])
+                spans = [offsets[i] for i in idx]
+                result[idx] = self._span_probs(text, lowered, out, spans, out.merged_probs())
         return result
 
     def _decode(self, text: str, out: BlockOutput, threshold: float) -> list[Span]:
@@ -142,7 +143,7 @@ class Detector:
             found.append((span[0], span[1], p_any))
         if not found:
             return []
-        tech = self._span_probs(text, text.lower(), out, [(s, e) for s, e, _ in found])  # (S, L)
+        tech = self._span_probs(text, text.lower(), out, [(s, e) for s, e, _ in found], probs)  # (S, L)
         spans = []
         for (start, end, p_any), p in zip(found, tech, strict=True):
             best = int(p.argmax())
@@ -151,15 +152,28 @@ class Detector:
         return spans
 
     def _span_probs(
-        self, text: str, lowered: str, out: BlockOutput, offsets: list[tuple[int, int]]
+        self,
+        text: str,
+        lowered: str,
+        out: BlockOutput,
+        offsets: list[tuple[int, int]],
+        token_probs: np.ndarray,  # (N, 1+L) merged over windows
     ) -> np.ndarray:
-        vectors, feats = [], []
+        """(S, L) technique distribution: the span head, blended with the token head's technique
+        channels averaged over the span (a second view from the same forward pass)."""
+        vectors, feats, channels = [], [], []
         for start, end in offsets:
             lo, hi = token_range(out.block, start, end)
             clo, chi = token_range(out.block, *context_bounds(text, start, end))
             vectors.append(out.pool(lo, hi, clo, chi))
             feats.append(span_features(text, start, end, lowered))
-        return self.model.span_probs(np.stack(vectors), np.stack(feats))
+            channels.append(token_probs[lo:hi, 1:].mean(axis=0))
+        probs = self.model.span_probs(np.stack(vectors), np.stack(feats))
+        alpha = self.config.token_blend
+        if alpha > 0:
+            q = np.stack(channels)  # (S, L)
+            probs = (1 - alpha) * probs + alpha * q / np.maximum(q.sum(axis=1, keepdims=True), 1e-9)
+        return probs
 
     def _encode(self, texts: Iterable[str], batch_size: int) -> Iterator[tuple[str, BlockOutput | None]]:
         """(text, block output) for every block of every text, then (text, None) at its end."""

@@ -41,6 +41,7 @@ class ModelConfig:
     bridge_tokens: int = 2  # gaps of at most this many tokens inside a run are closed
     single_token_threshold: float = 0.6  # lone-token runs are mostly noise: they need this much
     multi_label_threshold: float = 0.5  # a span also gets every other technique this likely
+    token_blend: float = 0.0  # weight of the token head's technique channels in a span's label
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

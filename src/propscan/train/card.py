@@ -7,6 +7,7 @@ from typing import Any
 from ..model import ModelConfig
 from ..techniques import LABELS
 
+_TUNED = ("threshold", "multi_label_threshold", "single_token_threshold", "token_blend")  # shown above
 CITATION = (
     "G. Da San Martino, S. Yu, A. Barrón-Cedeño, R. Petrov, P. Nakov. Fine-Grained Analysis of "
     "Propaganda in News Articles. EMNLP-IJCNLP 2019."
@@ -26,12 +27,16 @@ def model_card(
         f"- Base encoder: `{base.name}` from the PyPI package `{base.package}`, "
         f"model.safetensors sha256 `{base.safetensors_sha256}` (license: Apache-2.0).",
         "- Heads: a token head (inside any span + one channel per technique) and a span head "
-        "(MLP over the window's [CLS] vector, the span's mean token vector and 5 article-level "
-        "features such as repetition of the span text elsewhere in the article).",
+        "(MLP over the window's [CLS] vector, the mean and max of the span's token vectors, the "
+        "mean of its sentence's token vectors and 5 article-level features such as repetition of "
+        "the span text elsewhere in the article), both fed by one forward pass.",
         f"- Windows of {config.max_tokens} tokens; at inference neighbouring windows overlap by at "
         f"least {config.min_overlap} tokens.",
-        f"- Decision thresholds: token probability {config.threshold}, extra technique labels on a "
-        f"span from probability {config.multi_label_threshold}.",
+        f"- Decision settings (tuned on val): token probability {config.threshold}; a lone-token "
+        f"run needs {config.single_token_threshold}; extra technique labels on a span from "
+        f"probability {config.multi_label_threshold}; a span's technique distribution mixes the "
+        f"span head with weight {1 - config.token_blend:.1f} and the token head's technique "
+        f"channels with weight {config.token_blend:.1f}.",
         "- Runtime: ONNX Runtime, encoder fused and quantized to int8 (dynamic, per channel).",
         "",
         "## Training data",
@@ -43,7 +48,7 @@ def model_card(
         f"propscan train --data ../shared/ptc --split {split} --output MODEL_DIR --epochs {cfg.epochs} "
         f"--seed {cfg.seed}" + ("" if split == "train" else " --reference TRAIN_SPLIT_MODEL_DIR"),
         "```",
-        f"Settings: {', '.join(f'{k}={v}' for k, v in vars(cfg).items())}.",
+        f"Training settings: {', '.join(f'{k}={v}' for k, v in vars(cfg).items() if k not in _TUNED)}.",
         "",
     ]
     if val:
@@ -73,15 +78,27 @@ def _scores(val: dict) -> list[str]:
         "|---|---|---|---|",
         f"| SI | {val['si']['precision']:.4f} | {val['si']['recall']:.4f} | {val['si']['f1']:.4f} |",
         f"| TC (micro-F1) | | | {val['tc']:.4f} |",
+        *(
+            [f"| TC, blend off (its weight is chosen on val) | | | {val['tc_without_blend']:.4f} |"]
+            if "tc_without_blend" in val
+            else []
+        ),
         f"| FLC | {val['flc']['precision']:.4f} | {val['flc']['recall']:.4f} | {val['flc']['f1']:.4f} |",
         "",
     ]
     unq = val.get("unquantized")
     if unq:
+        # int8 figures at the same settings as the fp32 twin (stored when they differ from above)
+        same = unq.get("int8_same_settings") or {
+            "si": val["si"]["f1"],
+            "tc": val["tc"],
+            "flc": val["flc"]["f1"],
+        }
         lines += [
             f"Unquantized (fp32) twin of the same weights: SI {unq['si']:.4f}, TC {unq['tc']:.4f}, "
-            f"FLC {unq['flc']:.4f}; int8 changes them by {val['si']['f1'] - unq['si']:+.4f}, "
-            f"{val['tc'] - unq['tc']:+.4f}, {val['flc']['f1'] - unq['flc']:+.4f}.",
+            f"FLC {unq['flc']:.4f}; int8 changes them by {same['si'] - unq['si']:+.4f}, "
+            f"{same['tc'] - unq['tc']:+.4f}, {same['flc'] - unq['flc']:+.4f}"
+            + (f" ({unq['settings']})." if "settings" in unq else "."),
             "",
         ]
     lines += ["| technique | TC F1 | FLC F1 |", "|---|---|---|"]

@@ -1,0 +1,47 @@
+"""The model that ships in the package loads, verifies and finds something in the sample article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import propscan
+from propscan.cli import app
+from propscan.model import DEFAULT_MODEL, MODELS_DIR
+
+pytestmark = pytest.mark.slow
+SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample_article.txt"
+
+
+@pytest.fixture(scope="module")
+def detector() -> propscan.Detector:
+    return propscan.Detector.load()
+
+
+def test_shipped_model_is_small_and_complete() -> None:
+    directory = MODELS_DIR / DEFAULT_MODEL
+    size = sum(p.stat().st_size for p in directory.iterdir())
+    assert size <= 30 * 1024 * 1024
+    card = (directory / "MODEL_CARD.md").read_text("utf-8")
+    assert "Measured scores" in card and "split `all` (371 articles)" in card
+
+
+def test_shipped_model_finds_spans_in_the_sample_article(detector: propscan.Detector) -> None:
+    text = SAMPLE.read_text("utf-8")
+    doc = detector.analyze(text)
+    assert len(doc.spans) >= 3
+    assert len({s.technique for s in doc.spans}) >= 2
+    assert all(s.text == s.text.strip() and s.text for s in doc.spans)
+    # the same article twice in a batch gives the same spans as alone
+    again = detector.analyze_many([text, "A plain sentence about the weather.", text], batch_size=4)
+    assert again[0].spans == doc.spans == again[2].spans
+
+
+def test_cli_analyze_sample_article_in_every_format() -> None:
+    runner = CliRunner()
+    for fmt in ("text", "json", "jsonl", "ptc"):
+        result = runner.invoke(app, ["analyze", str(SAMPLE), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        assert result.output.strip()
