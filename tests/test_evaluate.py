@@ -54,7 +54,7 @@ def test_evaluate_scores_si_tc_and_flc(tmp_path):
     finished = []
     report = evaluate(detector, write_corpus(tmp_path), "val", progress=finished.append)
 
-    assert sum(finished) == 2  # progress reaches analyze_many
+    assert sum(finished) == 4  # each of the 2 articles: once analyzed, once classified
     # classify gets every gold row's span; [9, 17) twice because it carries two labels
     assert detector.classified == [[(9, 17), (9, 17), (22, 27)], [(0, 19)]]
     assert (report.n_articles, report.n_gold_spans) == (2, 4)

@@ -108,3 +108,16 @@ def test_read_labels_and_template(tmp_path):
 def test_article_id_from_file_name():
     assert article_id("some/dir/article111111111.txt") == "111111111"
     assert article_id(Path("notes.txt")) == "notes"
+
+
+def test_split_size_counts_articles_and_is_zero_when_unknown(tmp_path) -> None:
+    from propscan.io.ptc import split_size
+
+    (tmp_path / "train-articles").mkdir()
+    for ident in ("1", "2", "3"):
+        (tmp_path / "train-articles" / f"article{ident}.txt").write_text("x", "utf-8")
+    (tmp_path / "splits.json").write_text('{"train": ["1", "2"], "val": ["3"]}', "utf-8")
+    assert split_size(tmp_path, "train") == 2
+    assert split_size(tmp_path, "all") == 3
+    assert split_size(tmp_path, "nope") == 0
+    assert split_size(tmp_path / "missing", "val") == 0

@@ -243,9 +243,11 @@ def evaluate(
 ) -> None:
     """Score a model on a corpus split: SI, TC and FLC, and F1 per technique."""
     from .evaluate import evaluate as run_evaluate
+    from .io.ptc import split_size
 
     detector = _load_detector(model)
-    report = run_evaluate(detector, data, split)
+    with _progress(2 * split_size(data, split), "evaluating") as progress:
+        report = run_evaluate(detector, data, split, progress=progress)
     result = report.to_dict()
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))

@@ -54,7 +54,8 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
 ) -> EvalReport:
     """Run ``detector`` on the articles of ``split`` in ``data_dir`` (laid out like the PTC) and
-    score SI, TC and FLC against the gold spans."""
+    score SI, TC and FLC against the gold spans. ``progress(n)`` is called as work finishes: twice
+    per article (once analyzed, once its gold spans are classified)."""
     articles = load_split(data_dir, split)
     docs = detector.analyze_many([a.text for a in articles], progress=progress)
     if len(docs) != len(articles):
@@ -73,6 +74,8 @@ def evaluate(
     for article in articles:
         gold_spans = [(s.start, s.end) for s in article.spans]
         labels = detector.classify(article.text, gold_spans)
+        if progress:
+            progress(1)
         if len(labels) != len(gold_spans):
             raise ModelError(
                 f"classify returned {len(labels)} labels for {len(gold_spans)} spans of article {article.id}"

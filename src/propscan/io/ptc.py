@@ -120,6 +120,18 @@ def load_split(data_dir: str | Path, split: str) -> list[Article]:
     return [Article(ident, texts[ident], sorted(spans[ident])) for ident in ids]
 
 
+def split_size(data_dir: str | Path, split: str) -> int:
+    """How many articles ``split`` holds, for sizing a progress bar; 0 if that cannot be told
+    (load_split then reports what is wrong)."""
+    root = Path(data_dir)
+    try:
+        if split == ALL:
+            return sum(1 for _ in (root / ARTICLES_DIR).glob("article*.txt"))
+        return len(_split_ids(root / SPLITS_FILE, split))
+    except (DataError, OSError):
+        return 0
+
+
 def _split_ids(path: Path, split: str) -> list[str]:
     if not path.is_file():
         raise DataError(f"split file {path} does not exist; use split {ALL!r} or add it")
