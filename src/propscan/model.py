@@ -166,8 +166,10 @@ class Model:
     def span_probs(self, vectors: np.ndarray, feats: np.ndarray) -> np.ndarray:
         """Technique distribution (S, L) for S spans from their pooled vectors and features."""
         x = np.concatenate([vectors, feats], axis=1).astype(np.float32)  # (S, 4H+F)
-        h = _gelu(x @ self.head["w1"].T + self.head["b1"])  # (S, Hs)
-        logits = h @ self.head["w2"].T + self.head["b2"]  # (S, L)
+        # einsum, not @: a BLAS call here wakes OpenBLAS's thread pool, whose spinning threads then
+        # compete with ONNX Runtime's for the same cores (measured: 16.2 -> 13.8 articles/s).
+        h = _gelu(np.einsum("sf,hf->sh", x, self.head["w1"]) + self.head["b1"])  # (S, Hs)
+        logits = np.einsum("sh,lh->sl", h, self.head["w2"]) + self.head["b2"]  # (S, L)
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
         return e / e.sum(axis=1, keepdims=True)
