@@ -77,10 +77,11 @@ def _print(title: str, r: dict) -> None:
     print(f"  TC   micro-F1 {r['tc']:.4f}")
     print(f"  FLC  P {r['flc']['precision']:.4f}  R {r['flc']['recall']:.4f}  F1 {r['flc']['f1']:.4f}")
     unq = r.get("unquantized")
-    if unq:
+    if unq:  # int8 at the fp32 twin's settings when those differ from the final ones
+        same = unq.get("int8_same_settings") or {"si": r["si"]["f1"], "tc": r["tc"], "flc": r["flc"]["f1"]}
         print(
-            f"  int8 vs fp32: SI {r['si']['f1'] - unq['si']:+.4f}, TC {r['tc'] - unq['tc']:+.4f}, "
-            f"FLC {r['flc']['f1'] - unq['flc']:+.4f}"
+            f"  int8 vs fp32: SI {same['si'] - unq['si']:+.4f}, TC {same['tc'] - unq['tc']:+.4f}, "
+            f"FLC {same['flc'] - unq['flc']:+.4f}" + (f" ({unq['settings']})" if "settings" in unq else "")
         )
     print("  per technique (TC F1 / FLC F1):")
     for label, per in r["per_technique"].items():
