@@ -107,3 +107,10 @@ def test_package_level_analyze_accepts_a_model_path(tiny_model_dir: Path) -> Non
     doc = propscan.analyze(TEXT, model=tiny_model_dir)
     assert isinstance(doc, Document) and len(doc.spans) == 4
     assert Document.from_json(doc.to_json()).spans == doc.spans
+
+
+def test_text_whose_lowercase_changes_length_keeps_valid_offsets(tiny_detector: Detector) -> None:
+    text = "İİİ the plan is evil. İstanbul traitors are corrupt."  # "İ".lower() is two characters
+    doc = tiny_detector.analyze(text)
+    assert [s.text for s in doc.spans] == ["evil", "traitors", "corrupt"]
+    assert [s.technique for s in doc.spans][1] == "Name_Calling,Labeling"

@@ -11,7 +11,7 @@ import numpy as np
 from .decode import BlockOutput, char_span, token_range, token_runs
 from .document import Document, Span
 from .errors import InputError, InvalidSpanError
-from .features import span_features
+from .features import lower, span_features
 from .model import Model, resolve
 from .techniques import LABELS
 from .text import context_bounds
@@ -90,14 +90,16 @@ class Detector:
             raise InputError(f"threshold must lie strictly between 0 and 1, got {threshold!r}")
         checked = (_check_text(t) for t in texts)
         spans: list[Span] = []
+        lowered = None  # of the text being decoded: computed once per text, not once per block
         for text, out in self._encode(checked, batch_size):
             if out is None:  # end of this text
                 yield Document(text, spans, {"model": self.name})
-                spans = []
+                spans, lowered = [], None
                 if progress:
                     progress(1)
             else:
-                spans.extend(self._decode(text, out, th))
+                lowered = lower(text) if lowered is None else lowered
+                spans.extend(self._decode(text, lowered, out, th))
 
     def classify(self, text: str, spans: Sequence[Span | tuple[int, int]]) -> list[str]:
         """The technique of each given span (the TC task). A span given k times gets the k most
@@ -119,7 +121,7 @@ class Detector:
             if not 0 <= start < end <= len(text):
                 raise InvalidSpanError(f"span [{start}, {end}) does not fit a text of {len(text)} characters")
         result = np.zeros((len(offsets), len(LABELS)), dtype=np.float32)
-        lowered = text.lower()
+        lowered = lower(text)
         for _, out in self._encode([text], 8):
             if out is None:
                 break
@@ -130,7 +132,7 @@ class Detector:
                 result[idx] = self._span_probs(text, lowered, out, spans, out.merged_probs())
         return result
 
-    def _decode(self, text: str, out: BlockOutput, threshold: float) -> list[Span]:
+    def _decode(self, text: str, lowered: str, out: BlockOutput, threshold: float) -> list[Span]:
         if not out.bounds:
             return []
         probs = out.merged_probs()  # (N, 1+L)
@@ -147,7 +149,7 @@ class Detector:
             found.append((span[0], span[1], p_any))
         if not found:
             return []
-        tech = self._span_probs(text, text.lower(), out, [(s, e) for s, e, _ in found], probs)  # (S, L)
+        tech = self._span_probs(text, lowered, out, [(s, e) for s, e, _ in found], probs)  # (S, L)
         spans = []
         for (start, end, p_any), p in zip(found, tech, strict=True):
             best = int(p.argmax())

@@ -12,14 +12,23 @@ import re
 import numpy as np
 
 N_FEATURES = 5
+REACH = 50_000  # characters; PTC articles are shorter
 _WORD = re.compile(r"\w+")
 
 
+def lower(text: str) -> str:
+    """text.lower(), unless that changes the length (as for "İ"): offsets must stay valid."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text
+
+
 def span_features(text: str, start: int, end: int, lowered: str | None = None) -> np.ndarray:
-    """(N_FEATURES,) float32 features of text[start:end]; pass ``text.lower()`` to save work."""
-    lowered = text.lower() if lowered is None else lowered
+    """(N_FEATURES,) float32 features of text[start:end]; pass ``lower(text)`` to save work."""
+    lowered = lower(text) if lowered is None else lowered
     needle = lowered[start:end].strip()
-    repeats = lowered.count(needle) - 1 if needle else 0
+    # count within REACH characters: the whole of any news article, bounded cost on a 10 MB text
+    lo, hi = max(0, start - REACH), min(len(lowered), end + REACH)
+    repeats = lowered.count(needle, lo, hi) - 1 if needle else 0
     words = _WORD.findall(needle)
     title_end = text.find("\n")
     in_title = 1.0 if title_end < 0 or start < title_end else 0.0

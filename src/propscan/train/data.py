@@ -12,7 +12,7 @@ import torch
 from tokenizers import Tokenizer
 
 from ..document import Document
-from ..features import span_features
+from ..features import lower, span_features
 from ..techniques import LABELS
 from ..text import context_bounds
 from ..windows import make_windows
@@ -37,7 +37,7 @@ def build_examples(
     n_labels = len(LABELS)
     examples = []
     for doc in docs:
-        lowered = doc.text.lower()
+        lowered = lower(doc.text)
         by_offsets: dict[tuple[int, int], list[int]] = defaultdict(list)
         for span in doc.spans:
             by_offsets[(span.start, span.end)].append(LABELS.index(span.technique))
