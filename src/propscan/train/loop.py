@@ -187,47 +187,49 @@ def _loss(logits: torch.Tensor, targets: torch.Tensor, cfg: TrainConfig) -> torc
 
 
 def _tune(out: Path, data_dir: str | Path, cfg: ModelConfig, log: Any) -> tuple[ModelConfig, dict]:
-    """Pick the SI threshold, then the multi-label threshold (by FLC), on val."""
+    """Choose the decision settings on val, one after the other and then again until none changes:
+    the SI threshold and the lone-token threshold by SI F1, the token-channel blend by TC, the
+    multi-label threshold by FLC F1. Values are listed in order of preference on ties."""
     from ..detector import Detector
-    from ..evaluate import evaluate
+    from ..evaluate import EvalReport, evaluate
 
     det = Detector.load(out)
-    best: tuple[float, float] = (-1.0, cfg.threshold)
-    for th in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
-        det.config = replace(cfg, threshold=th)
-        f1 = evaluate(det, data_dir, "val").si.f1
-        log(f"val SI F1 at threshold {th}: {f1:.4f}")
-        best = max(best, (f1, th))
-    cfg = replace(cfg, threshold=best[1])
-    best_single: tuple[float, float] = (-1.0, 1.0)
-    for single in (0.5, 0.6, 0.7, 0.8, 1.01):
-        det.config = replace(cfg, single_token_threshold=single)
-        f1 = evaluate(det, data_dir, "val").si.f1
-        log(f"val SI F1 with lone tokens kept from p >= {single}: {f1:.4f}")
-        best_single = max(best_single, (f1, single))
-    cfg = replace(cfg, single_token_threshold=best_single[1])
-    best_blend: tuple[float, float] = (-1.0, 0.0)
-    untuned_tc = 0.0
-    for blend in (0.0, 0.2, 0.3, 0.4, 0.5):
-        det.config = replace(cfg, token_blend=blend)
-        tc = evaluate(det, data_dir, "val").tc
-        untuned_tc = tc if blend == 0.0 else untuned_tc
-        log(f"val TC with token-channel blend {blend}: {tc:.4f}")
-        best_blend = max(best_blend, (tc, -blend))
-    cfg = replace(cfg, token_blend=-best_blend[1])
-    best_multi: tuple[float, float] = (-1.0, 1.0)
-    reports = {}
-    for multi in (0.2, 0.3, 0.4, 0.5, 1.01):
-        det.config = replace(cfg, multi_label_threshold=multi)
-        reports[multi] = evaluate(det, data_dir, "val")
-        log(f"val FLC F1 at multi-label threshold {multi}: {reports[multi].flc.f1:.4f}")
-        best_multi = max(best_multi, (reports[multi].flc.f1, -multi))
-    multi = -best_multi[1]
-    cfg = replace(cfg, multi_label_threshold=multi)
-    report = reports[multi].to_dict()
-    report["tc_without_blend"] = untuned_tc  # the blend weight is chosen on val: this is unbiased
+
+    def sweep(
+        cfg: ModelConfig, field: str, values: tuple[float, ...], metric: str
+    ) -> dict[float, EvalReport]:
+        reports = {}
+        for value in values:
+            det.config = replace(cfg, **{field: value})
+            reports[value] = evaluate(det, data_dir, "val")
+            log(f"val {metric.upper()} F1 with {field}={value}: {_f1(reports[value], metric):.4f}")
+        return reports
+
+    def best(reports: dict[float, EvalReport], metric: str) -> float:
+        return max(reports, key=lambda v: (_f1(reports[v], metric), -list(reports).index(v)))
+
+    for _ in range(3):  # one setting at a time, repeated until none changes (coordinate search)
+        before = cfg
+        for field, values, metric in (
+            ("threshold", (0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2), "si"),
+            ("single_token_threshold", (1.01, 0.8, 0.7, 0.6, 0.5), "si"),
+            ("token_blend", (0.0, 0.2, 0.3, 0.4, 0.5), "tc"),
+            ("multi_label_threshold", (0.2, 0.3, 0.4, 0.5, 1.01), "flc"),
+        ):
+            reports = sweep(cfg, field, values, metric)
+            if field == "token_blend":
+                untuned_tc = reports[0.0].tc  # the blend weight is chosen on val: this figure is not
+            cfg = replace(cfg, **{field: best(reports, metric)})
+        if cfg == before:
+            break
+    report = reports[cfg.multi_label_threshold].to_dict()
+    report["tc_without_blend"] = untuned_tc
     log(f"val: SI {report['si']['f1']:.4f}  TC {report['tc']:.4f}  FLC {report['flc']['f1']:.4f}")
     return cfg, report
+
+
+def _f1(report: Any, metric: str) -> float:
+    return report.tc if metric == "tc" else getattr(report, metric).f1
 
 
 def _unquantized_scores(
