@@ -33,7 +33,7 @@ def test_directory_without_txt_files_is_an_error_record(tmp_path):
     records = list(read_inputs([tmp_path]))
     assert len(records) == 1
     assert not records[0].ok
-    assert ".txt" in records[0].error
+    assert ".txt or .html" in records[0].error
 
 
 def test_jsonl_ids_default_to_stem_and_line_and_blank_lines_are_skipped(tmp_path):
@@ -135,3 +135,11 @@ def test_count_inputs_counts_jsonl_lines_and_dir_files(tmp_path):
     feed = tmp_path / "f.jsonl"
     feed.write_text("\n".join(json.dumps({"text": str(i)}) for i in range(5)) + "\n\n", encoding="utf-8")
     assert count_inputs([tmp_path / "d", feed, "-", tmp_path / "missing.txt"]) == 2 + 5 + 1 + 1
+
+
+def test_jsonl_extra_fields_are_kept_as_metadata(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    line = {"id": 7, "text": "T", "outlet": "Gazette", "published": "2026-01-02", "n": 3, "tags": ["x"]}
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    (record,) = read_jsonl(path)
+    assert record.meta == {"outlet": "Gazette", "published": "2026-01-02", "n": 3}

@@ -184,7 +184,7 @@ def _analyze_chunk(
             out.append((record, None))
             continue
         doc = next(docs) if record.text.strip() else Document(record.text)
-        doc.meta.update(id=record.id, source=record.source)
+        doc.meta.update(record.meta, id=record.id, source=record.source)
         out.append((record, doc))
     if progress is not None:
         progress(len(chunk) - len(todo))  # error and blank records, which the detector never saw

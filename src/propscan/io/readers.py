@@ -4,8 +4,11 @@ Inputs are read one at a time, so a huge JSONL file is never held in memory at o
 
 * ``-``: standard input, one text.
 * a ``.jsonl`` file: one ``{"id": ..., "text": ...}`` object per line; ``id`` is optional and
-  defaults to ``<file stem>:<line>``; blank lines are skipped.
-* a directory: its ``*.txt`` files, sorted by name, **not** recursive (the PTC corpus layout).
+  defaults to ``<file stem>:<line>``; blank lines are skipped. Other fields whose values are
+  strings, numbers or booleans (``outlet``, ``url``, ``published``, ...) are kept as metadata.
+* an ``.html``/``.htm`` file: the page's main text and title, extracted offline (``html`` extra).
+* a directory: its ``*.txt`` and ``*.html``/``*.htm`` files, sorted by name, **not** recursive
+  (the PTC corpus layout).
 * any other file: one plain text, UTF-8.
 
 A bad input (missing path, binary file, invalid UTF-8, a JSONL line that is not a JSON object with a
@@ -20,9 +23,12 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+from ..errors import InputError
+from .html import HTML_SUFFIXES, extract
 
 STDIN = "-"
 _ARTICLE = re.compile(r"article(\d+)\.txt")
@@ -32,13 +38,16 @@ _ARTICLE = re.compile(r"article(\d+)\.txt")
 class Record:
     """One input text, or the reason it could not be read.
 
-    ``source`` names where it came from: a path, ``path:line`` for JSONL, or ``<stdin>``.
+    ``source`` names where it came from: a path, ``path:line`` for JSONL, or ``<stdin>``. ``meta``
+    holds what the input says about the text besides its id: an HTML page's ``title``, a JSONL
+    line's extra fields. Front ends copy it into ``Document.meta``.
     """
 
     id: str
     source: str
     text: str | None
     error: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -46,7 +55,7 @@ class Record:
 
 
 def record_id(path: Path) -> str:
-    """The id of a text file: the digits of ``article<ID>.txt`` (PTC), else the file's stem."""
+    """The id of a file: the digits of ``article<ID>.txt`` (PTC), else the file's stem."""
     match = _ARTICLE.fullmatch(path.name)
     return match.group(1) if match else path.stem
 
@@ -64,6 +73,8 @@ def read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None = None) -> 
             yield Record(path.stem, str(path), None, "no such file or directory")
         elif path.suffix.lower() == ".jsonl":
             yield from read_jsonl(path)
+        elif path.suffix.lower() in HTML_SUFFIXES:
+            yield read_html_file(path)
         else:
             yield read_text_file(path)
 
@@ -77,7 +88,7 @@ def count_inputs(inputs: Iterable[str | Path]) -> int:
         if str(item) == STDIN or not path.exists():
             total += 1
         elif path.is_dir():
-            total += max(1, sum(1 for p in path.glob("*.txt") if p.is_file()))
+            total += max(1, len(_dir_files(path)))
         elif path.suffix.lower() == ".jsonl":
             try:
                 with path.open("rb") as fh:
@@ -97,6 +108,22 @@ def read_text_file(path: Path) -> Record:
         return Record(record_id(path), str(path), None, f"cannot read file: {exc.strerror or exc}")
     text, error = _decode(data)
     return Record(record_id(path), str(path), text, error)
+
+
+def read_html_file(path: Path) -> Record:
+    """The main text of an HTML file as a Record with its ``title`` in ``meta`` (error Record if
+    unreadable or if the page holds no article text). Raises MissingExtraError without the
+    ``html`` extra: that is a problem of the installation, not of this one file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Record(record_id(path), str(path), None, f"cannot read file: {exc.strerror or exc}")
+    try:
+        page = extract(data)
+    except InputError as exc:
+        return Record(record_id(path), str(path), None, exc.message)
+    meta = {"title": page.title} if page.title else {}
+    return Record(record_id(path), str(path), page.text, meta=meta)
 
 
 def read_jsonl(path: Path) -> Iterator[Record]:
@@ -130,21 +157,27 @@ def _parse_line(path: Path, number: int, raw: bytes) -> Record:
     if not isinstance(text, str):
         got = "missing" if "text" not in obj else f"a {type(text).__name__}"
         return Record(default_id, source, None, f"'text' must be a string, got {got}")
+    meta = {k: v for k, v in obj.items() if k not in ("id", "text") and isinstance(v, str | int | float)}
     raw_id = obj.get("id")
     if raw_id is None:
-        return Record(default_id, source, text)
+        return Record(default_id, source, text, meta=meta)
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
         return Record(default_id, source, None, f"'id' must be a string or an integer, got {raw_id!r}")
-    return Record(str(raw_id), source, text)
+    return Record(str(raw_id), source, text, meta=meta)
+
+
+def _dir_files(path: Path) -> list[Path]:
+    suffixes = HTML_SUFFIXES | {".txt"}
+    return sorted(p for p in path.iterdir() if p.suffix.lower() in suffixes and p.is_file())
 
 
 def _read_dir(path: Path) -> Iterator[Record]:
-    files = sorted(p for p in path.glob("*.txt") if p.is_file())
+    files = _dir_files(path)
     if not files:
-        reason = "directory holds no .txt files (it is not searched recursively)"
+        reason = "directory holds no .txt or .html files (it is not searched recursively)"
         yield Record(path.name, str(path), None, reason)
     for file in files:
-        yield read_text_file(file)
+        yield read_html_file(file) if file.suffix.lower() in HTML_SUFFIXES else read_text_file(file)
 
 
 def _read_stdin(stream: BinaryIO | None) -> Record:
@@ -168,4 +201,13 @@ def _decode(data: bytes) -> tuple[str | None, str | None]:
         return None, f"not valid UTF-8 text (line {line}, byte offset {exc.start})"
 
 
-__all__ = ["STDIN", "Record", "count_inputs", "read_inputs", "read_jsonl", "read_text_file", "record_id"]
+__all__ = [
+    "STDIN",
+    "Record",
+    "count_inputs",
+    "read_html_file",
+    "read_inputs",
+    "read_jsonl",
+    "read_text_file",
+    "record_id",
+]
