@@ -55,6 +55,7 @@ class Format(StrEnum):
     json = "json"
     jsonl = "jsonl"
     ptc = "ptc"
+    html = "html"
 
 
 def _stderr() -> Console:

@@ -91,6 +91,12 @@ class Document:
         head = self.text[:40].replace("\n", " ")
         return f"Document({head!r}..., {len(self.spans)} spans)"
 
+    def _repr_html_(self) -> str:
+        """The highlighted article, for Jupyter and other notebooks (static HTML, no script)."""
+        from .io.report import render_fragment  # lazy: the core does not import the io layer
+
+        return render_fragment(self)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Document):
             return NotImplemented

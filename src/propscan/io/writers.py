@@ -7,6 +7,7 @@ not close the stream). Formats:
   even for a single document.
 * ``jsonl``: one Document object per line.
 * ``ptc``: FLC rows ``ID<TAB>TECHNIQUE<TAB>START<TAB>END``, ID taken from ``meta["id"]``.
+* ``html``: one self-contained interactive report page for all Documents (see ``io/report.py``).
 * ``text``: the article with each span highlighted in its technique's colour (the innermost span
   wins where spans overlap, and overlapping characters are underlined), then a summary table. On a
   stream without colour (a file, a pipe) a span table is printed as well, since highlighting is lost.
@@ -34,8 +35,9 @@ from rich.text import Text
 from ..document import Document, Span
 from ..errors import InputError
 from ..techniques import get
+from .report import render_report
 
-FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "ptc")
+FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "ptc", "html")
 
 
 class Writer:
@@ -79,6 +81,21 @@ class PtcWriter(Writer):
             self.stream.write(ptc_row(str(article), span.technique, span.start, span.end))
 
 
+class HtmlWriter(Writer):
+    """Collects Documents and writes one report page on close: the page needs all of them at once
+    for its table of contents and shared legend."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self._docs: list[Document] = []
+
+    def write(self, doc: Document) -> None:
+        self._docs.append(doc)
+
+    def close(self) -> None:
+        self.stream.write(render_report(self._docs))
+
+
 class TextWriter(Writer):
     def __init__(self, stream: TextIO) -> None:
         super().__init__(stream)
@@ -100,6 +117,7 @@ def open_writer(fmt: str, stream: TextIO) -> Writer:
         "json": JsonWriter,
         "jsonl": JsonlWriter,
         "ptc": PtcWriter,
+        "html": HtmlWriter,
     }
     if fmt not in writers:
         raise InputError(f"unknown output format {fmt!r}; use one of: {', '.join(FORMATS)}")
@@ -201,6 +219,7 @@ def span_table(doc: Document) -> Table:
 
 __all__ = [
     "FORMATS",
+    "HtmlWriter",
     "JsonWriter",
     "JsonlWriter",
     "PtcWriter",

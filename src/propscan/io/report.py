@@ -1,0 +1,150 @@
+"""Documents -> HTML: a self-contained interactive report, and a static fragment for notebooks.
+
+The interactive view (highlighting, legend toggles, threshold slider, summary, bar chart, table of
+contents) is drawn in the browser by ``static/report.js`` from the Documents embedded as JSON, so
+the report file and the web page (``propscan serve``) share one renderer. The CSS and JS are
+package data, read once and inlined: a report opens offline and fetches nothing.
+
+The notebook fragment (``Document._repr_html_``) is drawn here in Python with inline styles only,
+because notebook viewers (GitHub, nbviewer, untrusted Jupyter) strip scripts.
+
+Article text is untrusted. Every piece of it goes through ``html.escape`` here, the embedded JSON
+escapes ``<``, ``>``, ``&`` and U+2028/9 (:func:`script_json`), and report.js only ever assigns
+text with ``textContent``. Nothing in an article can become markup or code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from html import escape
+from importlib import resources
+from itertools import pairwise
+from typing import Any
+
+from ..document import Document, Span
+from ..techniques import TECHNIQUES, get
+
+_STATIC = "static"
+# bidi controls would reorder the text after them (a "Trojan Source" trick): show them as markers
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+@cache
+def asset(name: str) -> str:
+    """The text of a file in ``propscan/io/static`` (report.css, report.js)."""
+    return resources.files(__package__).joinpath(_STATIC, name).read_text("utf-8")
+
+
+def script_json(data: Any) -> str:
+    """JSON that is safe inside ``<script type="application/json">``: no ``</script>``, no
+    ``<!--``, and no U+2028/U+2029 (line terminators in old JS parsers) can appear in it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for raw, safe in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        text = text.replace(raw, safe)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def techniques_json() -> list[dict[str, str]]:
+    """The technique catalogue as report.js reads it."""
+    return [
+        {"label": t.label, "name": t.name, "definition": t.definition, "color": t.color} for t in TECHNIQUES
+    ]
+
+
+def report_data(docs: Iterable[Document]) -> dict[str, Any]:
+    """What report.js renders: the Documents (their JSON form) and the technique catalogue."""
+    return {"documents": [doc.to_dict() for doc in docs], "techniques": techniques_json()}
+
+
+def render_report(docs: Sequence[Document], *, title: str | None = None) -> str:
+    """One self-contained HTML page showing every Document interactively."""
+    if title is None:
+        first = (docs[0].meta.get("title") or docs[0].meta.get("id")) if len(docs) == 1 else None
+        title = f"propscan: {first}" if first else "propscan report"
+    return (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        # the report needs nothing from the network: forbid it, so a bug cannot leak a request
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+        f"<title>{escape(visible(str(title)))}</title>\n<style>\n{asset('report.css')}</style>\n</head>\n<body>\n"
+        f'<header class="ps-report ps-header"><h1>{escape(visible(str(title)))}</h1>'
+        '<p class="ps-muted">Highlighted passages use a propaganda technique according to the model. '
+        "Hover over or tab to a passage for the technique, its definition and the model's confidence. "
+        "Scores are uncalibrated: treat each span as a prompt to look closer, not as a verdict."
+        "</p></header>\n"
+        '<main id="propscan-report" class="ps-report"><noscript>This report needs JavaScript to draw '
+        "the highlighted articles.</noscript></main>\n"
+        f'<script type="application/json" id="propscan-data">{script_json(report_data(docs))}</script>\n'
+        f"<script>\n{asset('report.js')}</script>\n</body>\n</html>\n"
+    )
+
+
+def segments(doc: Document) -> list[tuple[int, int, list[Span]]]:
+    """The text cut at every span boundary: (start, end, spans covering [start, end)) in order,
+    uncovered stretches included with an empty list. Overlaps become segments with several spans."""
+    spans = doc.spans  # sorted by start
+    cuts = sorted({0, len(doc.text), *(s.start for s in spans), *(s.end for s in spans)})
+    out: list[tuple[int, int, list[Span]]] = []
+    active: list[Span] = []
+    nxt = 0
+    for a, b in pairwise(cuts):
+        while nxt < len(spans) and spans[nxt].start <= a:
+            active.append(spans[nxt])
+            nxt += 1
+        active = [s for s in active if s.end > a]
+        out.append((a, b, list(active)))
+    return out
+
+
+def visible(text: str) -> str:
+    """``text`` with each bidi control character replaced by a visible ``[U+XXXX]`` marker."""
+    return _BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
+def render_fragment(doc: Document) -> str:
+    """A static highlighted view of one Document (inline styles, no script), for notebooks."""
+    parts = []
+    for start, end, covering in segments(doc):
+        piece = escape(visible(doc.text[start:end]))
+        if not covering:
+            parts.append(piece)
+            continue
+        # one underline per covering span, stacked, so an overlap never hides a technique
+        techs = [get(s.technique) for s in covering]
+        shadows = ", ".join(f"inset 0 -{3 * (i + 1)}px 0 {t.color}" for i, t in enumerate(techs))
+        pairs = zip(techs, covering, strict=True)
+        tip = "\n".join(f"{t.name} ({s.score:.0%}): {t.definition}" for t, s in pairs)
+        parts.append(
+            f'<mark title="{escape(tip)}" style="background:{get(covering[-1].technique).color}22;'
+            f'color:inherit;box-shadow:{shadows};padding-bottom:{3 * len(covering)}px">{piece}</mark>'
+        )
+    summary = doc.summary()
+    legend = " ".join(
+        f'<span style="white-space:nowrap"><span style="display:inline-block;width:.8em;height:.8em;'
+        f'background:{get(label).color}"></span> {escape(get(label).name)} ({count})</span>'
+        for label, count in summary.counts.items()
+    )
+    title = doc.meta.get("title")
+    head = f"<strong>{escape(visible(str(title)))}</strong><br>" if title else ""
+    return (
+        '<div class="propscan-doc" style="font-family:system-ui,sans-serif;line-height:1.9">'
+        f"{head}<div>{summary.span_count} spans, propaganda density {summary.density:.1%}</div>"
+        f'<div style="font-size:90%">{legend}</div>'
+        f'<div style="white-space:pre-wrap;margin-top:.5em">{"".join(parts)}</div></div>'
+    )
+
+
+__all__ = [
+    "asset",
+    "render_fragment",
+    "render_report",
+    "report_data",
+    "script_json",
+    "segments",
+    "techniques_json",
+    "visible",
+]

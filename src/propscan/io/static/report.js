@@ -1,0 +1,234 @@
+// propscan's interactive view of analysed documents, shared by the HTML report and the web page.
+// Article text is untrusted: it only ever reaches the DOM through textContent, never innerHTML,
+// and bidi control characters are shown as visible markers so they cannot reorder what follows.
+(function () {
+  "use strict";
+
+  var BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+
+  function visible(text) {
+    return text.replace(BIDI, function (ch) {
+      return "[U+" + ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0") + "]";
+    });
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") node.textContent = attrs[key];
+      else if (key === "class") node.className = attrs[key];
+      else node.setAttribute(key, attrs[key]);
+    });
+    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
+    return node;
+  }
+
+  function pct(x) { return (100 * x).toFixed(1) + "%"; }
+
+  // The text cut at every boundary of the shown spans: [start, end, covering spans].
+  function segments(text, spans) {
+    var cuts = [0, text.length];
+    spans.forEach(function (s) { cuts.push(s.start, s.end); });
+    cuts = Array.from(new Set(cuts)).sort(function (a, b) { return a - b; });
+    var out = [];
+    for (var i = 0; i + 1 < cuts.length; i++) {
+      var a = cuts[i], b = cuts[i + 1];
+      out.push([a, b, spans.filter(function (s) { return s.start <= a && s.end >= b; })]);
+    }
+    return out;
+  }
+
+  function density(text, spans) {
+    var covered = new Uint8Array(text.length);
+    spans.forEach(function (s) { covered.fill(1, s.start, s.end); });
+    var inside = 0, total = 0;
+    for (var i = 0; i < text.length; i++) {
+      if (!/\s/.test(text[i])) { total++; inside += covered[i]; }
+    }
+    return total ? inside / total : 0;
+  }
+
+  function render(root, data, options) {
+    options = options || {};
+    var techniques = {};
+    data.techniques.forEach(function (t) { techniques[t.label] = t; });
+    var docs = data.documents;
+    var state = { threshold: 0, hidden: new Set() };
+    var uid = "ps" + Math.random().toString(36).slice(2, 8);
+    root.textContent = "";
+
+    var tooltip = el("div", { "class": "ps-tooltip", role: "tooltip", id: uid + "-tip", hidden: "" });
+
+    // Controls: confidence slider and the legend, whose buttons toggle techniques.
+    var slider = el("input", { type: "range", min: "0", max: "1", step: "0.01", value: "0",
+      id: uid + "-threshold", "class": "ps-threshold" });
+    var sliderOut = el("output", { "for": uid + "-threshold", text: "0%" });
+    var legend = el("ul", { "class": "ps-legend", "aria-label": "Techniques (press to show or hide)" });
+    var present = data.techniques.filter(function (t) {
+      return docs.some(function (d) { return d.spans.some(function (s) { return s.technique === t.label; }); });
+    });
+    var legendButtons = {};
+    present.forEach(function (t) {
+      var count = el("span", { "class": "ps-count" });
+      var button = el("button", { type: "button", "class": "ps-toggle", "aria-pressed": "true",
+        "data-technique": t.label, title: t.definition }, [
+        el("span", { "class": "ps-swatch", "aria-hidden": "true", style: "background:" + t.color }),
+        el("span", { text: t.name }), count]);
+      button.addEventListener("click", function () {
+        if (state.hidden.has(t.label)) state.hidden.delete(t.label); else state.hidden.add(t.label);
+        button.setAttribute("aria-pressed", String(!state.hidden.has(t.label)));
+        update();
+      });
+      legendButtons[t.label] = count;
+      legend.appendChild(el("li", {}, [button]));
+    });
+    slider.addEventListener("input", function () {
+      state.threshold = parseFloat(slider.value);
+      sliderOut.textContent = Math.round(100 * state.threshold) + "%";
+      update();
+    });
+    var controls = el("section", { "class": "ps-controls", "aria-label": "Filters" }, [
+      el("label", { "class": "ps-slider" }, [el("span", { text: "Minimum confidence " }), slider, sliderOut]),
+      present.length ? legend : el("p", { text: "No propaganda techniques found." })]);
+    root.appendChild(controls);
+
+    if (docs.length > 1) {
+      var toc = el("ol");
+      docs.forEach(function (d, i) {
+        toc.appendChild(el("li", {}, [el("a", { href: "#" + uid + "-doc-" + i, text: visible(title(d, i)) }),
+          el("span", { "class": "ps-muted", text: " (" + d.spans.length + " spans)" })]));
+      });
+      root.appendChild(el("nav", { "class": "ps-toc", "aria-label": "Contents" }, [
+        el("h2", { text: "Contents" }), toc]));
+    }
+
+    var views = docs.map(function (d, i) {
+      var heading = el("h2", { id: uid + "-doc-" + i + "-title", text: visible(title(d, i)) });
+      var meta = el("p", { "class": "ps-muted" });
+      var url = d.meta && d.meta.url;
+      if (typeof url === "string" && /^https?:\/\//i.test(url)) {
+        var link = el("a", { rel: "noopener noreferrer", text: visible(url) });
+        link.href = url;
+        meta.appendChild(link);
+      } else if (d.meta && d.meta.source) {
+        meta.textContent = visible(String(d.meta.source));
+      }
+      var stats = el("p", { "class": "ps-stats" });
+      var chart = el("div", { "class": "ps-chart", role: "list", "aria-label": "Spans per technique" });
+      var text = el("div", { "class": "ps-text" });
+      root.appendChild(el("article", { "class": "ps-doc", id: uid + "-doc-" + i,
+        "aria-labelledby": uid + "-doc-" + i + "-title" }, [
+        heading, meta, el("section", { "class": "ps-summary", "aria-label": "Summary" }, [stats, chart]), text]));
+      return { doc: d, stats: stats, chart: chart, text: text };
+    });
+    root.appendChild(tooltip);
+
+    function shown(d) {
+      return d.spans.filter(function (s) {
+        return s.score >= state.threshold && !state.hidden.has(s.technique);
+      });
+    }
+
+    function drawText(view, spans) {
+      var d = view.doc, frag = document.createDocumentFragment();
+      segments(d.text, spans).forEach(function (seg) {
+        var piece = visible(d.text.slice(seg[0], seg[1]));
+        var covering = seg[2];
+        if (!covering.length) { frag.appendChild(document.createTextNode(piece)); return; }
+        // innermost span colours the background; every covering span adds one stacked underline
+        var inner = covering.slice().sort(function (a, b) { return (a.end - a.start) - (b.end - b.start); })[0];
+        var shadows = covering.map(function (s, k) {
+          return "inset 0 -" + (3 * (k + 1)) + "px 0 " + techniques[s.technique].color;
+        }).join(", ");
+        var node = el("mark", { "class": "ps-span", tabindex: "0", "aria-describedby": uid + "-tip",
+          "data-techniques": covering.map(function (s) { return s.technique; }).join(" "),
+          style: "background-color:" + techniques[inner.technique].color + "2e;box-shadow:" + shadows +
+            ";padding-bottom:" + (3 * covering.length) + "px", text: piece });
+        node._covering = covering;
+        frag.appendChild(node);
+      });
+      view.text.textContent = "";
+      view.text.appendChild(frag);
+    }
+
+    function drawSummary(view, spans) {
+      var counts = {};
+      spans.forEach(function (s) { counts[s.technique] = (counts[s.technique] || 0) + 1; });
+      view.stats.textContent = spans.length + " spans shown \u00b7 propaganda density " +
+        pct(density(view.doc.text, spans)) + " of non-space characters";
+      var labels = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; });
+      var max = labels.length ? counts[labels[0]] : 1;
+      view.chart.textContent = "";
+      labels.forEach(function (label) {
+        var t = techniques[label];
+        view.chart.appendChild(el("div", { "class": "ps-bar-row", role: "listitem" }, [
+          el("span", { "class": "ps-bar-name", text: t.name }),
+          el("span", { "class": "ps-bar-track" }, [el("span", { "class": "ps-bar",
+            style: "width:" + (100 * counts[label] / max) + "%;background:" + t.color })]),
+          el("span", { "class": "ps-bar-count", text: String(counts[label]) })]));
+      });
+    }
+
+    function update() {
+      var totals = {};
+      views.forEach(function (view) {
+        var spans = shown(view.doc);
+        drawText(view, spans);
+        drawSummary(view, spans);
+        view.doc.spans.forEach(function (s) {
+          if (s.score >= state.threshold) totals[s.technique] = (totals[s.technique] || 0) + 1;
+        });
+      });
+      Object.keys(legendButtons).forEach(function (label) {
+        legendButtons[label].textContent = String(totals[label] || 0);
+      });
+      hideTip();
+    }
+
+    function showTip(node) {
+      tooltip.textContent = "";
+      node._covering.forEach(function (s) {
+        var t = techniques[s.technique];
+        tooltip.appendChild(el("div", { "class": "ps-tip-item" }, [
+          el("strong", { text: t.name }),
+          el("span", { "class": "ps-muted", text: " \u00b7 confidence " + Math.round(100 * s.score) + "%" }),
+          el("div", { text: t.definition })]));
+      });
+      tooltip.hidden = false;
+      var box = node.getBoundingClientRect();
+      tooltip.style.left = Math.max(4, Math.min(window.scrollX + box.left,
+        window.scrollX + document.documentElement.clientWidth - tooltip.offsetWidth - 4)) + "px";
+      tooltip.style.top = (window.scrollY + box.bottom + 6) + "px";
+    }
+
+    function hideTip() { tooltip.hidden = true; }
+
+    root.addEventListener("mouseover", function (e) {
+      var node = e.target.closest && e.target.closest(".ps-span");
+      if (node) showTip(node);
+    });
+    root.addEventListener("mouseout", function (e) {
+      if (e.target.closest && e.target.closest(".ps-span")) hideTip();
+    });
+    root.addEventListener("focusin", function (e) {
+      if (e.target.classList && e.target.classList.contains("ps-span")) showTip(e.target);
+    });
+    root.addEventListener("focusout", hideTip);
+    root.addEventListener("keydown", function (e) { if (e.key === "Escape") hideTip(); });
+
+    update();
+    return { update: update, state: state };
+  }
+
+  function title(d, i) {
+    var m = d.meta || {};
+    return String(m.title || m.id || m.source || "Document " + (i + 1));
+  }
+
+  window.Propscan = { render: render, segments: segments, visible: visible };
+
+  var embedded = document.getElementById("propscan-data");
+  if (embedded) {
+    render(document.getElementById("propscan-report"), JSON.parse(embedded.textContent));
+  }
+})();
