@@ -130,7 +130,7 @@ def _progress(total: int, what: str) -> Iterator[Callable[[int], None] | None]:
 def analyze(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Text files, directories of .txt files (not recursive), .jsonl files or '-'."),
+        typer.Argument(help="Text or .html files, directories of them (not recursive), .jsonl files or '-'."),
     ],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     output: Annotated[
@@ -321,6 +321,30 @@ def train(
         options["reference"] = reference
     run_train(data, split.value, output, **options)
     typer.echo(f"model written to {output}")
+
+
+@app.command()
+@_handles_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 exposes it to the network.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    model: Annotated[
+        str | None, typer.Option(help="Model name or directory; default: the shipped model.")
+    ] = None,
+    allow_private_urls: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private-urls",
+            help="Let the page and API fetch URLs on loopback and private networks (intranet use).",
+        ),
+    ] = False,
+) -> None:
+    """Serve the web page and REST API (needs the optional 'server' extra)."""
+    from .server import serve as run_server
+
+    run_server(host, port, model=model, allow_private_urls=allow_private_urls)
 
 
 @app.command()

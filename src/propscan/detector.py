@@ -104,14 +104,20 @@ class Detector:
     def classify(self, text: str, spans: Sequence[Span | tuple[int, int]]) -> list[str]:
         """The technique of each given span (the TC task). A span given k times gets the k most
         likely distinct techniques, in order of probability."""
+        return [span.technique for span in self.classify_spans(text, spans)]
+
+    def classify_spans(self, text: str, spans: Sequence[Span | tuple[int, int]]) -> list[Span]:
+        """Like :meth:`classify`, as Spans in input order whose score is the probability of the
+        technique given to them."""
         probs = self.classify_probs(text, spans)
-        labels: list[str] = []
+        out: list[Span] = []
         seen: dict[tuple[int, int], int] = {}
         for (start, end), p in zip(_offsets(spans), probs, strict=True):
             rank = seen.get((start, end), 0)
             seen[(start, end)] = rank + 1
-            labels.append(LABELS[int(np.argsort(-p)[min(rank, len(LABELS) - 1)])])
-        return labels
+            label = int(np.argsort(-p)[min(rank, len(LABELS) - 1)])
+            out.append(Span(start, end, LABELS[label], round(float(p[label]), 4), text[start:end]))
+        return out
 
     def classify_probs(self, text: str, spans: Sequence[Span | tuple[int, int]]) -> np.ndarray:
         """(S, L) technique probabilities of the given spans, in LABELS order."""

@@ -1,0 +1,213 @@
+"""The FastAPI app: the web page at ``/`` and the REST API under ``/v1`` (OpenAPI at ``/docs``).
+
+Handlers hold no detection logic: they check input against :class:`Limits`, hand texts to the
+:class:`~propscan.server.batcher.MicroBatcher` (inference runs on its worker thread, off the event
+loop) and return Document JSON. Bad input always gets a 4xx JSON error (see ``errors.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from .. import __version__
+from ..detector import Detector
+from ..document import Document, Span
+from ..io.readers import Record
+from ..io.report import asset, render_report, script_json, techniques_json
+from ..techniques import TECHNIQUES
+from .batcher import MicroBatcher
+from .errors import ApiError, BodyLimit, install_handlers
+from .schemas import (
+    AnalyzeRequest,
+    BatchOut,
+    BatchRequest,
+    ClassifyRequest,
+    DocumentOut,
+    ErrorOut,
+    ReportRequest,
+    SpanIn,
+)
+
+Fetch = Callable[..., Record]  # fetch(url, *, allow_private: bool) -> Record, like io.url.fetch_url
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may carry. Each is stated in the README and in the error that enforces it."""
+
+    max_body_bytes: int = 2_000_000  # any request body -> 413
+    max_text_chars: int = 500_000  # one text, pasted or extracted -> 413 (about 100 pages)
+    max_batch_texts: int = 64  # texts per /v1/analyze/batch call -> 413
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (403, 408, 413, 415, 422, 424, 501)
+}
+
+
+def create_app(
+    detector: Any = None,
+    *,
+    model: str | None = None,
+    fetch: Fetch | None = None,
+    allow_private_urls: bool = False,
+    limits: Limits = Limits(),
+    batch_texts: int = 32,
+) -> FastAPI:
+    """The propscan web app. ``detector`` (anything with the Detector interface) is loaded from
+    ``model`` once when not given; ``fetch`` replaces the URL fetcher (tests pass a fake one);
+    ``allow_private_urls`` lets intranet addresses through; ``batch_texts`` caps the texts that
+    share one ``analyze_many`` call."""
+    det = detector if detector is not None else Detector.load(model)
+    batcher = MicroBatcher(det, max_texts=batch_texts)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        batcher.close()
+
+    app = FastAPI(
+        title="propscan",
+        version=__version__,
+        description="Find propaganda techniques in news articles, span by span. Responses are "
+        "Document JSON: the text, its spans (half-open str offsets, technique, score) and meta.",
+        lifespan=lifespan,
+        responses=_ERRORS,
+    )
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    install_handlers(app)
+    page = _page(limits)
+
+    def check_text(text: str, what: str = "text") -> str:
+        if len(text) > limits.max_text_chars:
+            raise ApiError(
+                413,
+                "E-TOO-LARGE",
+                f"{what} has {len(text):,} characters, over the limit of {limits.max_text_chars:,}; "
+                "split it into parts",
+            )
+        return text
+
+    async def analyze_texts(texts: list[str], threshold: float | None) -> list[Document]:
+        return await asyncio.wrap_future(batcher.submit(texts, threshold))
+
+    async def from_url(url: str) -> tuple[str, dict[str, Any]]:
+        fetcher = fetch or _default_fetch()
+        record = await run_in_threadpool(fetcher, url, allow_private=allow_private_urls)
+        if record.text is None:
+            raise ApiError(422, "E-INPUT", f"{url}: {record.error}")
+        return check_text(record.text, "the page's text"), {"source": url, **record.meta}
+
+    async def from_html(html: str) -> tuple[str, dict[str, Any]]:
+        from ..io.html import extract
+
+        page_ = await run_in_threadpool(extract, html)
+        return check_text(page_.text, "the page's text"), {"title": page_.title} if page_.title else {}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return HTMLResponse(page)
+
+    @app.post("/v1/analyze", response_model=DocumentOut, tags=["analyze"])
+    async def analyze(req: AnalyzeRequest) -> JSONResponse:
+        """Find the propaganda spans of one article given as ``text``, ``url`` or ``html``."""
+        meta: dict[str, Any] = {}
+        if req.url is not None:
+            text, meta = await from_url(req.url)
+        elif req.html is not None:
+            text, meta = await from_html(req.html)
+        else:
+            text = check_text(req.text or "")
+        (doc,) = await analyze_texts([text], req.threshold)
+        doc.meta.update(meta)
+        return JSONResponse(doc.to_dict())
+
+    @app.post("/v1/analyze/batch", response_model=BatchOut, tags=["analyze"])
+    async def analyze_batch(req: BatchRequest) -> JSONResponse:
+        """Analyze several plain texts in one call (64 at most by default; see ``Limits``);
+        documents come back in order."""
+        if len(req.texts) > limits.max_batch_texts:
+            raise ApiError(
+                413,
+                "E-TOO-MANY",
+                f"{len(req.texts)} texts in one batch, over the limit of {limits.max_batch_texts}; "
+                "split the batch",
+            )
+        for i, text in enumerate(req.texts):
+            check_text(text, f"texts[{i}]")
+        docs = await analyze_texts(req.texts, req.threshold) if req.texts else []
+        return JSONResponse({"documents": [d.to_dict() for d in docs]})
+
+    @app.post("/v1/classify", response_model=DocumentOut, tags=["analyze"])
+    async def classify(req: ClassifyRequest) -> JSONResponse:
+        """The technique of each given span (the SemEval TC task); each span's score is the
+        probability of its technique. Spans come back in input order."""
+        check_text(req.text)
+        offsets = [(s.start, s.end) if isinstance(s, SpanIn) else s for s in req.spans]
+        spans: list[Span] = await run_in_threadpool(det.classify_spans, req.text, offsets)
+        doc = Document(req.text, spans, {"model": det.name})
+        body = doc.to_dict()
+        body["spans"] = [s.to_dict() for s in spans]  # input order, not sorted
+        return JSONResponse(body)
+
+    @app.get("/v1/techniques", tags=["info"])
+    async def techniques() -> list[dict[str, str]]:
+        """The techniques propscan detects: label, name, definition, example and colour."""
+        return [asdict(t) for t in TECHNIQUES]
+
+    @app.get("/v1/model", tags=["info"])
+    async def model_info() -> dict[str, Any]:
+        """The loaded model: name, version, decision threshold, file checksums and model card."""
+        info = dict(det.info()) if hasattr(det, "info") else {"name": det.name}
+        directory = Path(info.pop("path", "") or ".")
+        card = directory / "MODEL_CARD.md"
+        info["card"] = card.read_text("utf-8") if card.is_file() else None
+        return info
+
+    @app.get("/healthz", tags=["info"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the model is loaded and the server answers."""
+        return {"status": "ok", "model": det.name}
+
+    @app.post("/v1/report", response_class=HTMLResponse, tags=["report"])
+    async def report(req: ReportRequest) -> HTMLResponse:
+        """A self-contained HTML report (as ``propscan analyze --format html`` writes) of Documents."""
+        docs = [Document.from_dict(d) for d in req.documents]
+        return HTMLResponse(
+            render_report(docs), headers={"Content-Disposition": 'attachment; filename="report.html"'}
+        )
+
+    return app
+
+
+def _default_fetch() -> Fetch:
+    try:
+        from ..io.url import fetch_url
+    except ImportError as exc:
+        raise ApiError(501, "E-UNSUPPORTED", "this propscan version cannot fetch URLs") from exc
+    return fetch_url
+
+
+def _page(limits: Limits) -> str:
+    """The web page with the report's CSS and JS and the technique catalogue inlined."""
+    static = resources.files(__package__).joinpath("static")
+    config = {"techniques": techniques_json(), "limits": asdict(limits)}
+    return (
+        static.joinpath("index.html")
+        .read_text("utf-8")
+        .replace("/*REPORT_CSS*/", asset("report.css"))
+        .replace("/*APP_CSS*/", static.joinpath("app.css").read_text("utf-8"))
+        .replace("/*REPORT_JS*/", asset("report.js"))
+        .replace("/*APP_JS*/", static.joinpath("app.js").read_text("utf-8"))
+        .replace("/*CONFIG*/", script_json(config))
+    )
