@@ -42,8 +42,11 @@
     errorEl.hidden = !message;
   }
 
+  var label = "Pasted text";  // what the result is called when the article names no title
+
   function body() {
     var m = mode();
+    label = m === "url" ? document.getElementById("url").value.trim() : "Pasted text";
     if (m === "url") {
       var url = document.getElementById("url").value.trim();
       if (!url) return Promise.reject(new Error("Enter the link of an article."));
@@ -56,6 +59,7 @@
         return Promise.reject(new Error("The file is larger than the server accepts (" +
           config.limits.max_body_bytes.toLocaleString() + " bytes)."));
       }
+      label = file.name;
       return file.text().then(function (content) {
         var isHtml = /\.x?html?$/i.test(file.name) || file.type === "text/html";
         return isHtml ? { html: content } : { text: content };
@@ -98,7 +102,8 @@
       return post("/v1/analyze", payload).then(function (r) { return r.json(); });
     }).then(function (doc) {
       current = doc;
-      window.Propscan.render(results, { documents: [doc], techniques: config.techniques });
+      var shown = Object.assign({}, doc, { meta: Object.assign({ title: label }, doc.meta) });
+      window.Propscan.render(results, { documents: [shown], techniques: config.techniques });
       jsonButton.disabled = htmlButton.disabled = false;
       statusEl.textContent = doc.spans.length + " spans found.";
     }).catch(function (err) {
