@@ -20,7 +20,7 @@ import pytest
 
 from conftest import FakeDetector
 from propscan.document import Document, Span
-from propscan.errors import InputError
+from propscan.errors import FetchError
 from propscan.io.readers import Record
 from propscan.io.report import render_report
 
@@ -61,14 +61,8 @@ XSS_TEXT = "Those evil traitors. " + " ".join(PAYLOADS) + " A disaster."
 
 def _fetch(url: str, *, allow_private: bool = False) -> Record:
     if "private" in url:
-        raise _FetchError(f"{url} points at a private address; propscan does not fetch those", 403)
+        raise FetchError(f"{url} points at a private address; propscan does not fetch those", 403)
     return Record("page", url, ARTICLE, meta={"title": "Fetched <b>page</b>", "url": url})
-
-
-class _FetchError(InputError):
-    def __init__(self, message: str, http_status: int) -> None:
-        super().__init__(message)
-        self.http_status = http_status
 
 
 @pytest.fixture(scope="module")

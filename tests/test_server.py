@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from conftest import FakeDetector
-from propscan.errors import InputError
+from propscan.errors import FetchError, InputError
 from propscan.io.readers import Record
 from propscan.server import Limits, create_app
 from propscan.server.batcher import MicroBatcher
@@ -28,14 +28,6 @@ critics said on Monday, and they promised to fight it at every meeting until the
 aside years ago for exactly this purpose, and called the critics traitors.</p></article></body></html>"""
 
 
-class FakeFetchError(InputError):
-    """Stands in for propscan.io.url.FetchError: an InputError that names its HTTP status."""
-
-    def __init__(self, message: str, http_status: int) -> None:
-        super().__init__(message)
-        self.http_status = http_status
-
-
 class FakeFetch:
     def __init__(self) -> None:
         self.calls: list[tuple[str, bool]] = []
@@ -43,9 +35,9 @@ class FakeFetch:
     def __call__(self, url: str, *, allow_private: bool = False) -> Record:
         self.calls.append((url, allow_private))
         if "private" in url:
-            raise FakeFetchError(f"{url} points at a private address", 403)
+            raise FetchError(f"{url} points at a private address", 403)
         if "slow" in url:
-            raise FakeFetchError(f"{url} did not answer within 10 s", 408)
+            raise FetchError(f"{url} did not answer within 10 s", 408)
         return Record("page", url, "Those evil traitors.", meta={"title": "A page", "url": url + "#final"})
 
 
@@ -97,7 +89,16 @@ def test_analyze_url_uses_the_fetcher_and_keeps_title_and_final_url(client, fetc
 
 @pytest.mark.parametrize(("url", "status"), [("https://private.example", 403), ("https://slow.example", 408)])
 def test_fetch_errors_keep_their_4xx_status(client, url, status):
-    assert url in _error(client.post("/v1/analyze", json={"url": url}), status, "E-INPUT")
+    assert url in _error(client.post("/v1/analyze", json={"url": url}), status, "E-FETCH")
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [("ftp://example.com/a", 422), ("http://127.0.0.1:8000/", 403), ("http://[::1]/", 403), ("http://", 422)],
+)
+def test_the_real_fetcher_refuses_bad_and_loopback_urls_without_a_connection(url, status):
+    with TestClient(create_app(FakeDetector())) as c:  # the default fetcher: io.url.fetch_url
+        _error(c.post("/v1/analyze", json={"url": url}), status, "E-FETCH")
 
 
 def test_private_urls_are_allowed_only_when_the_app_says_so(fetch):

@@ -9,6 +9,7 @@ from .document import Document, Span, Summary
 from .errors import (
     ChecksumError,
     DataError,
+    FetchError,
     InputError,
     InvalidSpanError,
     MissingExtraError,
@@ -44,6 +45,7 @@ __all__ = [
     "DataError",
     "Detector",
     "Document",
+    "FetchError",
     "InputError",
     "InvalidSpanError",
     "MissingExtraError",

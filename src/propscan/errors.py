@@ -7,6 +7,7 @@ library uses ``assert`` on user input.
     PropscanError
     ├── InvalidSpanError      a span's offsets or technique do not fit its document
     ├── InputError            an input file, line or record cannot be read
+    │   └── FetchError        a URL is refused or its page cannot be fetched (carries http_status)
     ├── DataError             a corpus directory is not laid out like ../shared/ptc
     ├── ModelError            a model directory is missing, incomplete or malformed
     │   └── ChecksumError     a model file does not match its recorded sha256
@@ -37,6 +38,18 @@ class InputError(PropscanError):
     code = "E-INPUT"
 
 
+class FetchError(InputError):
+    """A URL that propscan refuses or cannot fetch. ``http_status`` is the 4xx a server should
+    answer: 422 malformed or not http(s), 403 a loopback/private address, 408 timed out, 413 page
+    too large, 415 not an HTML page, 424 the site failed or could not be reached."""
+
+    code = "E-FETCH"
+
+    def __init__(self, message: str, http_status: int) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
 class DataError(PropscanError):
     code = "E-DATA"
 
@@ -63,6 +76,7 @@ class MissingExtraError(PropscanError, ImportError):
 __all__ = [
     "ChecksumError",
     "DataError",
+    "FetchError",
     "InputError",
     "InvalidSpanError",
     "MissingExtraError",

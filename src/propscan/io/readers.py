@@ -9,6 +9,8 @@ Inputs are read one at a time, so a huge JSONL file is never held in memory at o
 * an ``.html``/``.htm`` file: the page's main text and title, extracted offline (``html`` extra).
 * a directory: its ``*.txt`` and ``*.html``/``*.htm`` files, sorted by name, **not** recursive
   (the PTC corpus layout).
+* an ``http://`` or ``https://`` URL: the page's main text, fetched with a time limit and a size cap
+  from public addresses only (see :mod:`propscan.io.url`).
 * any other file: one plain text, UTF-8.
 
 A bad input (missing path, binary file, invalid UTF-8, a JSONL line that is not a JSON object with a
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..errors import InputError
+from ..errors import FetchError, InputError
 from .html import HTML_SUFFIXES, extract
 
 STDIN = "-"
@@ -54,6 +56,11 @@ class Record:
         return self.error is None
 
 
+def is_url(item: object) -> bool:
+    """Whether an input names a web page rather than a file."""
+    return isinstance(item, str) and item.strip().lower().startswith(("http://", "https://"))
+
+
 def record_id(path: Path) -> str:
     """The id of a file: the digits of ``article<ID>.txt`` (PTC), else the file's stem."""
     match = _ARTICLE.fullmatch(path.name)
@@ -65,6 +72,9 @@ def read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None = None) -> 
     for item in inputs:
         if str(item) == STDIN:
             yield _read_stdin(stdin)
+            continue
+        if is_url(item):
+            yield _read_url(str(item))
             continue
         path = Path(item)
         if path.is_dir():
@@ -180,6 +190,15 @@ def _read_dir(path: Path) -> Iterator[Record]:
         yield read_html_file(file) if file.suffix.lower() in HTML_SUFFIXES else read_text_file(file)
 
 
+def _read_url(url: str) -> Record:
+    from .url import fetch_url  # url.py imports this module for Record
+
+    try:
+        return fetch_url(url)
+    except FetchError as exc:
+        return Record(url, url, None, exc.message)
+
+
 def _read_stdin(stream: BinaryIO | None) -> Record:
     if stream is None:
         stream = getattr(sys.stdin, "buffer", None)
@@ -205,6 +224,7 @@ __all__ = [
     "STDIN",
     "Record",
     "count_inputs",
+    "is_url",
     "read_html_file",
     "read_inputs",
     "read_jsonl",

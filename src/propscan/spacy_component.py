@@ -1,0 +1,115 @@
+"""propscan as a spaCy pipeline component (the ``spacy`` extra).
+
+After ``pip install 'propscan[spacy]'``, ``nlp.add_pipe("propscan")`` works with no import: the
+factory is registered through the ``spacy_factories`` entry point. The component puts each span in
+``doc.spans["propaganda"]`` (a span group, so overlapping spans are kept) with the technique label
+as ``span.label_``, and keeps the scores the way spaCy's own span categorizer does: in
+``doc.spans["propaganda"].attrs["scores"]``, aligned with the spans, and on each span as
+``span._.propscan_score``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .detector import Detector
+from .document import Document
+from .errors import MissingExtraError
+from .techniques import TECHNIQUES
+
+try:
+    spacy: Any = importlib.import_module("spacy")
+except ImportError as exc:  # importing this module is how spaCy finds the factory: say what is missing
+    raise MissingExtraError("spacy", "spacy") from exc
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+SPANS_KEY = "propaganda"
+SCORE_ATTR = "propscan_score"
+COLORS = {t.label: t.color for t in TECHNIQUES}
+
+if not Span.has_extension(SCORE_ATTR):
+    Span.set_extension(SCORE_ATTR, default=None)
+
+
+class PropscanComponent:
+    """Runs a propscan Detector over each Doc's text and records the spans it finds."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        model: str | None,
+        threshold: float | None,
+        spans_key: str,
+        batch_size: int,
+    ) -> None:
+        self.name, self.model, self.threshold = name, model, threshold
+        self.spans_key, self.batch_size = spans_key, batch_size
+        self._detector: Detector | None = None
+
+    @property
+    def detector(self) -> Detector:
+        """The model, loaded on first use so that building a pipeline stays cheap."""
+        if self._detector is None:
+            self._detector = Detector.load(self.model)
+        return self._detector
+
+    def __call__(self, doc: Doc) -> Doc:
+        return self._annotate(doc, self.detector.analyze(doc.text, threshold=self.threshold))
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
+        """Batched like ``Detector.analyze_many``: windows of several docs share a forward pass."""
+        size = batch_size or self.batch_size
+        batch: list[Doc] = []
+        for doc in stream:
+            batch.append(doc)
+            if len(batch) == size:
+                yield from self._run(batch)
+                batch = []
+        if batch:
+            yield from self._run(batch)
+
+    def _run(self, docs: list[Doc]) -> Iterator[Doc]:
+        found = self.detector.analyze_many([d.text for d in docs], threshold=self.threshold)
+        for doc, document in zip(docs, found, strict=True):
+            yield self._annotate(doc, document)
+
+    def _annotate(self, doc: Doc, document: Document) -> Doc:
+        spans, scores = [], []
+        for found in document.spans:
+            # propscan spans are whole words; "expand" covers tokenizers that split differently
+            span = doc.char_span(found.start, found.end, label=found.technique, alignment_mode="expand")
+            if span is None:  # only whitespace between token boundaries; nothing to mark
+                continue
+            span._.set(SCORE_ATTR, found.score)
+            spans.append(span)
+            scores.append(found.score)
+        doc.spans[self.spans_key] = spans
+        doc.spans[self.spans_key].attrs["scores"] = scores
+        return doc
+
+
+@Language.factory(
+    "propscan",
+    default_config={"model": None, "threshold": None, "spans_key": SPANS_KEY, "batch_size": 8},
+)
+def make_propscan(
+    nlp: Language, name: str, model: str | None, threshold: float | None, spans_key: str, batch_size: int
+) -> PropscanComponent:
+    """spaCy factory: ``model`` is a shipped model name or a model directory (None: the default);
+    ``threshold`` overrides the model's span threshold."""
+    return PropscanComponent(nlp, name, model, threshold, spans_key, batch_size)
+
+
+def render(doc: Doc, spans_key: str = SPANS_KEY, page: bool = False) -> str:
+    """displaCy's span view of ``doc`` in propscan's technique colours (text is HTML-escaped)."""
+    displacy = importlib.import_module("spacy.displacy")
+    options = {"spans_key": spans_key, "colors": COLORS}
+    return displacy.render(doc, style="span", options=options, page=page, jupyter=False)
+
+
+__all__ = ["SCORE_ATTR", "SPANS_KEY", "PropscanComponent", "make_propscan", "render"]

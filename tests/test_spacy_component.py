@@ -1,0 +1,59 @@
+"""The spaCy component on the tiny real model: found through the entry point, spans and scores kept."""
+
+import subprocess
+import sys
+
+import pytest
+
+spacy = pytest.importorskip("spacy", reason="needs the spacy extra: pip install 'propscan[spacy]'")
+
+TEXT = "They said the plan is evil and corrupt.\nThe traitors of the city are cowards."
+
+
+@pytest.fixture
+def nlp(tiny_model_dir):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("propscan", config={"model": str(tiny_model_dir)})
+    return nlp
+
+
+def test_add_pipe_finds_the_factory_through_the_entry_point_without_an_import():
+    code = "import spacy, sys; nlp = spacy.blank('en'); nlp.add_pipe('propscan'); print(nlp.pipe_names)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['propscan']"
+
+
+def test_spans_carry_technique_labels_and_scores_like_the_detector(nlp, tiny_detector):
+    doc = nlp(TEXT)
+    group = doc.spans["propaganda"]
+    expected = tiny_detector.analyze(TEXT).spans
+    assert [(s.start_char, s.end_char, s.label_) for s in group] == [
+        (s.start, s.end, s.technique) for s in expected
+    ]
+    assert group.attrs["scores"] == [s.score for s in expected]
+    assert [s._.propscan_score for s in group] == [s.score for s in expected]
+    assert ("traitors", "Name_Calling,Labeling") in [(s.text, s.label_) for s in group]
+
+
+def test_pipe_batches_and_matches_one_by_one(nlp):
+    texts = [TEXT, "nothing here .", "the corrupt cowards"]
+    batched_docs, single_docs = list(nlp.pipe(texts, batch_size=2)), [nlp(t) for t in texts]
+    batched = [[(s.start_char, s.label_) for s in d.spans["propaganda"]] for d in batched_docs]
+    single = [[(s.start_char, s.label_) for s in d.spans["propaganda"]] for d in single_docs]
+    assert batched == single and batched[1] == []
+
+
+def test_threshold_and_spans_key_are_config(tiny_model_dir):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("propscan", config={"model": str(tiny_model_dir), "threshold": 0.99999, "spans_key": "ps"})
+    doc = nlp(TEXT)
+    assert list(doc.spans["ps"]) == [] and "propaganda" not in doc.spans
+
+
+def test_displacy_view_shows_hostile_text_as_text(nlp):
+    from propscan.spacy_component import render
+
+    doc = nlp('evil <script>alert("x")</script> <img src=x onerror=alert(1)> \u202eevil')
+    html = render(doc)
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;" in html and "onerror" in html  # shown, as escaped text
