@@ -137,6 +137,29 @@ def test_bodies_over_the_limit_get_413_whether_declared_or_streamed(client):
     _error(client.post("/v1/analyze", content=chunks()), 413, "E-TOO-LARGE")
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/analyze", b'{"text": "evil \\ud800 traitors"}'),
+        ("/v1/analyze/batch", b'{"texts": ["ok", "\\udfff"]}'),
+    ],
+)
+def test_unpaired_surrogates_are_refused_with_422_not_a_crash(tiny_detector, path, body):
+    with TestClient(create_app(tiny_detector), raise_server_exceptions=False) as c:
+        response = c.post(path, content=body, headers={"content-type": "application/json"})
+    assert "surrogate" in _error(response, 422, "E-INPUT")
+
+
+def test_a_bug_answers_json_500_not_a_traceback():
+    class Broken(FakeDetector):
+        def analyze_many(self, texts, **kwargs):
+            raise RuntimeError("boom")
+
+    with TestClient(create_app(Broken()), raise_server_exceptions=False) as c:
+        response = c.post("/v1/analyze", json={"text": "x"})
+    assert "internal error" in _error(response, 500, "E-INTERNAL") and "boom" not in response.text
+
+
 def test_texts_over_the_character_cap_and_batches_over_the_count_get_413(client):
     assert "1,000" in _error(client.post("/v1/analyze", json={"text": "a" * 1_001}), 413, "E-TOO-LARGE")
     assert "limit of 3" in _error(

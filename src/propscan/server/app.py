@@ -89,6 +89,14 @@ def create_app(
     page = _page(limits)
 
     def check_text(text: str, what: str = "text") -> str:
+        try:  # JSON can carry lone surrogates ("\ud800"), which are not text; the tokenizer fails on them
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ApiError(
+                422,
+                "E-INPUT",
+                f"{what} holds an unpaired surrogate at character {exc.start}; send valid Unicode",
+            ) from None
         if len(text) > limits.max_text_chars:
             raise ApiError(
                 413,

@@ -61,6 +61,11 @@ def install_handlers(app: FastAPI) -> None:
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return error_response(422, "E-REQUEST", _validation_message(exc))
 
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, exc: Exception) -> JSONResponse:
+        # a bug, not bad input (bad input is answered above); still answer JSON, and it is logged
+        return error_response(500, "E-INTERNAL", "internal error; please report it with the request")
+
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
         code = "E-TOO-LARGE" if isinstance(exc, _TooLarge) else f"E-HTTP-{exc.status_code}"
