@@ -214,7 +214,9 @@ def test_report_endpoint_renders_documents_and_rejects_bad_ones(client):
 
 
 def test_page_inlines_the_shared_renderer_and_fetches_nothing_from_other_hosts(client):
-    page = client.get("/").text
+    response = client.get("/")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    page = response.text
     assert 'id="analyze-form"' in page and "window.Propscan" in page and ".ps-span" in page
     assert "/*" + "REPORT_JS*/" not in page and "http://" not in page
     assert (
