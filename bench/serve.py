@@ -9,7 +9,9 @@ for ``--duration`` seconds or until ``--max-requests`` requests in all (whicheve
 Prints requests, errors, throughput (articles/s) and p50/p99 latency. ``Detector.analyze_many``
 over the same articles is measured in this process before the server starts and after it stops
 (nothing else of ours running; two runs, since the machine may be shared), and the ratio is taken
-to their mean. Needs the `server` extra.
+to their mean. On a shared machine wall-clock figures move with the neighbours' load, so the
+articles per CPU-second of the server process and of analyze_many are printed too: their ratio
+says what the server itself costs. Needs the `server` extra (and Linux, for /proc).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -33,6 +36,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads included (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_server(port: int, model: str | None) -> subprocess.Popen[bytes]:
@@ -111,15 +120,15 @@ def load(port: int, texts: list[str], clients: int, duration: float, max_request
     }
 
 
-def baseline(texts: list[str], model: str | None, repeat: int) -> float:
+def baseline(texts: list[str], model: str | None) -> tuple[float, float]:
+    """(articles/s, articles per CPU-second) of one analyze_many call over ``texts``."""
     import propscan
 
     det = propscan.Detector.load(model)
     det.analyze_many(texts[:8])  # warm-up
-    work = texts * repeat
-    t0 = time.perf_counter()
-    det.analyze_many(work)
-    return len(work) / (time.perf_counter() - t0)
+    t0, c0 = time.perf_counter(), time.process_time()
+    det.analyze_many(texts)
+    return len(texts) / (time.perf_counter() - t0), len(texts) / (time.process_time() - c0)
 
 
 def main() -> None:
@@ -138,12 +147,14 @@ def main() -> None:
     texts = [p.read_text("utf-8") for p in paths]
     print(f"{len(texts)} articles from {args.articles}, {args.clients} clients, {args.duration:.0f} s")
 
-    before = baseline(texts, args.model, 1)
+    before, before_cpu = baseline(texts, args.model)
     port = free_port()
     server = start_server(port, args.model)
     try:
         load(port, texts[:8], min(args.clients, 8), 3.0, 16)  # warm-up: first batches, allocations
+        cpu0 = cpu_seconds(server.pid)
         result = load(port, texts, args.clients, args.duration, args.max_requests)
+        server_cpu = cpu_seconds(server.pid) - cpu0
     finally:
         server.terminate()
         server.wait(30)
@@ -155,10 +166,13 @@ def main() -> None:
     print(f"throughput      {result['throughput']:.2f} articles/s")
     print(f"latency p50     {result['p50_s']:.2f} s")
     print(f"latency p99     {result['p99_s']:.2f} s")
-    after = baseline(texts, args.model, 1)
-    base = (before + after) / 2
+    after, after_cpu = baseline(texts, args.model)
+    base, base_cpu = (before + after) / 2, (before_cpu + after_cpu) / 2
+    per_cpu = result["ok"] / server_cpu
     print(f"analyze_many    {base:.2f} articles/s (before {before:.2f}, after {after:.2f})")
-    print(f"ratio           {result['throughput'] / base:.2f} (server / analyze_many)")
+    print(f"ratio           {result['throughput'] / base:.2f} (server / analyze_many, wall clock)")
+    print(f"per CPU-second  server {per_cpu:.2f}, analyze_many {base_cpu:.2f} articles")
+    print(f"ratio           {per_cpu / base_cpu:.2f} (server / analyze_many, per CPU-second)")
 
 
 if __name__ == "__main__":
