@@ -114,8 +114,8 @@
         var link = el("a", { rel: "noopener noreferrer", text: visible(url) });
         link.href = url;
         meta.appendChild(link);
-      } else if (d.meta && d.meta.source) {
-        meta.textContent = visible(String(d.meta.source));
+      } else if (d.meta && (d.meta.source || d.meta.id)) {
+        meta.textContent = visible(String(d.meta.source || d.meta.id));
       }
       var stats = el("p", { "class": "ps-stats" });
       var chart = el("div", { "class": "ps-chart", role: "list", "aria-label": "Spans per technique" });
@@ -224,9 +224,14 @@
     return { update: update, state: state };
   }
 
+  // A page's title, else the text's first line (the headline in news text and in the PTC), else
+  // its id; the id and source are shown under the heading anyway.
   function title(d, i) {
     var m = d.meta || {};
-    return String(m.title || m.id || m.source || "Document " + (i + 1));
+    if (m.title) return String(m.title);
+    var first = d.text.trim().split("\n")[0].trim();
+    if (first.length > 90) first = first.slice(0, first.lastIndexOf(" ", 90) > 40 ? first.lastIndexOf(" ", 90) : 90) + "\u2026";
+    return first || String(m.id || m.source || "Document " + (i + 1));
   }
 
   window.Propscan = { render: render, segments: segments, visible: visible };

@@ -42,11 +42,13 @@
     errorEl.hidden = !message;
   }
 
-  var label = "Pasted text";  // what the result is called when the article names no title
+  // what the result is called when the page names no title: the file name or the link (pasted
+  // text gets its first line, as in the report)
+  var label = null;
 
   function body() {
     var m = mode();
-    label = m === "url" ? document.getElementById("url").value.trim() : "Pasted text";
+    label = m === "url" ? document.getElementById("url").value.trim() : null;
     if (m === "url") {
       var url = document.getElementById("url").value.trim();
       if (!url) return Promise.reject(new Error("Enter the link of an article."));
@@ -102,7 +104,7 @@
       return post("/v1/analyze", payload).then(function (r) { return r.json(); });
     }).then(function (doc) {
       current = doc;
-      var shown = Object.assign({}, doc, { meta: Object.assign({ title: label }, doc.meta) });
+      var shown = Object.assign({}, doc, { meta: Object.assign(label ? { title: label } : {}, doc.meta) });
       window.Propscan.render(results, { documents: [shown], techniques: config.techniques });
       jsonButton.disabled = htmlButton.disabled = false;
       statusEl.textContent = doc.spans.length + " spans found.";
