@@ -244,3 +244,24 @@ def test_static_report_has_contents_stacked_overlaps_toggles_and_no_injected_cod
     page.emulate_media(media="print")
     assert not page.locator(".ps-controls").is_visible()
     assert page.locator(".ps-span").first.is_visible()
+
+
+def test_spacy_view_shows_attack_payloads_as_text_and_runs_none(page, tmp_path, shots):
+    spacy = pytest.importorskip("spacy", reason="the spacy extra is not installed")
+    from propscan.spacy_component import render
+
+    doc = spacy.blank("en")(XSS_TEXT)
+    evil, img = XSS_TEXT.index("evil"), XSS_TEXT.index("<img")
+    doc.spans["propaganda"] = [
+        doc.char_span(evil, evil + 4, label="Loaded_Language", alignment_mode="expand"),
+        doc.char_span(img, img + len(PAYLOADS[1]), label="Doubt", alignment_mode="expand"),
+    ]
+    view = tmp_path / "spacy.html"
+    view.write_text(render(doc, page=True), encoding="utf-8")
+    page.goto(view.as_uri())
+    page.wait_for_timeout(300)  # give an injected onerror/onload the chance to fire
+    assert page.evaluate("window.__xss") is None and page.problems == []
+    assert page.locator("img, svg, iframe, a[href^='javascript']").count() == 0
+    shown = page.inner_text("body")
+    assert "evil" in shown and "onerror" in shown
+    page.screenshot(path=str(shots / "spacy.png"), full_page=True)
