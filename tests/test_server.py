@@ -162,9 +162,8 @@ def test_a_bug_answers_json_500_not_a_traceback():
 
 def test_texts_over_the_character_cap_and_batches_over_the_count_get_413(client):
     assert "1,000" in _error(client.post("/v1/analyze", json={"text": "a" * 1_001}), 413, "E-TOO-LARGE")
-    assert "limit of 3" in _error(
-        client.post("/v1/analyze/batch", json={"texts": ["a"] * 4}), 413, "E-TOO-MANY"
-    )
+    for body in ({"texts": ["a"] * 4}, {"articles": [{"text": "a"}] * 4}):
+        assert "limit of 3" in _error(client.post("/v1/analyze/batch", json=body), 413, "E-TOO-MANY")
 
 
 def test_batch_returns_documents_in_order(client):
@@ -172,7 +171,40 @@ def test_batch_returns_documents_in_order(client):
     body = client.post("/v1/analyze/batch", json={"texts": texts}).json()
     assert [d["text"] for d in body["documents"]] == texts
     assert [len(d["spans"]) for d in body["documents"]] == [1, 0, 1]
-    assert client.post("/v1/analyze/batch", json={"texts": []}).json() == {"documents": []}
+    assert client.post("/v1/analyze/batch", json={"texts": []}).json() == {"documents": [], "errors": []}
+
+
+def test_batch_of_articles_takes_text_url_and_html_and_keeps_going_past_a_bad_one(fetch):
+    articles = [
+        {"url": "https://news.example/a"},
+        {"url": "https://private.example/b"},
+        {"html": PAGE},
+        {"html": "<html><body></body></html>"},
+        {"text": "a disaster"},
+    ]
+    with TestClient(create_app(FakeDetector(), fetch=fetch)) as client:
+        body = client.post("/v1/analyze/batch", json={"articles": articles}).json()
+    docs = body["documents"]
+    assert [d is None for d in docs] == [False, True, False, True, False]
+    assert docs[0]["meta"]["title"] == "A page" and docs[2]["meta"]["title"] == "Harbour deal"
+    assert [len(d["spans"]) for d in docs if d] == [2, 2, 1]
+    assert [(e["index"], e["status"], e["code"]) for e in body["errors"]] == [
+        (1, 403, "E-FETCH"),
+        (3, 422, "E-INPUT"),
+    ]
+    assert "private address" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"texts": ["a"], "articles": [{"text": "a"}]},
+        {"articles": [{"text": "a", "url": "https://x.example"}]},
+    ],
+)
+def test_batch_needs_exactly_one_list_of_well_formed_articles(client, body):
+    assert "exactly one of" in _error(client.post("/v1/analyze/batch", json=body), 422)
 
 
 def test_classify_labels_spans_in_input_order_with_probabilities(tiny_detector):

@@ -22,13 +22,15 @@ from starlette.concurrency import run_in_threadpool
 from .. import __version__
 from ..detector import Detector
 from ..document import Document, Span
+from ..errors import PropscanError
 from ..io.readers import Record
 from ..io.report import asset, render_report, script_json, techniques_json
 from ..techniques import TECHNIQUES
 from .batcher import MicroBatcher
-from .errors import ApiError, BodyLimit, install_handlers
+from .errors import ApiError, BodyLimit, install_handlers, status_of
 from .schemas import (
     AnalyzeRequest,
+    Article,
     BatchOut,
     BatchRequest,
     ClassifyRequest,
@@ -116,6 +118,14 @@ def create_app(
     async def analyze_texts(texts: list[str], threshold: float | None) -> list[Document]:
         return await asyncio.wrap_future(batcher.submit(texts, threshold))
 
+    async def resolve(article: Article) -> tuple[str, dict[str, Any]]:
+        """The text to analyse and the meta it brings (title, url) of an article."""
+        if article.url is not None:
+            return await from_url(article.url)
+        if article.html is not None:
+            return await from_html(article.html)
+        return check_text(article.text or ""), {}
+
     async def from_url(url: str) -> tuple[str, dict[str, Any]]:
         fetcher = fetch or _default_fetch()
         record = await run_in_threadpool(fetcher, url, allow_private=allow_private_urls)
@@ -136,32 +146,38 @@ def create_app(
     @app.post("/v1/analyze", response_model=DocumentOut, tags=["analyze"])
     async def analyze(req: AnalyzeRequest) -> JSONResponse:
         """Find the propaganda spans of one article given as ``text``, ``url`` or ``html``."""
-        meta: dict[str, Any] = {}
-        if req.url is not None:
-            text, meta = await from_url(req.url)
-        elif req.html is not None:
-            text, meta = await from_html(req.html)
-        else:
-            text = check_text(req.text or "")
+        text, meta = await resolve(req)
         (doc,) = await analyze_texts([text], req.threshold)
         doc.meta.update(meta)
         return JSONResponse(doc.to_dict())
 
     @app.post("/v1/analyze/batch", response_model=BatchOut, tags=["analyze"])
     async def analyze_batch(req: BatchRequest) -> JSONResponse:
-        """Analyze several plain texts in one call (64 at most by default; see ``Limits``);
-        documents come back in order."""
-        if len(req.texts) > limits.max_batch_texts:
+        """Analyze several articles in one call (64 at most by default; see ``Limits``), given as
+        plain ``texts`` or as ``articles`` (text, URL or HTML each). Documents come back in input
+        order. A text that breaks a limit fails the whole call; an article that cannot be fetched
+        or read is ``null`` in ``documents`` and explained in ``errors``, and the others are
+        still analysed."""
+        n = len(req.texts if req.texts is not None else req.articles or [])
+        if n > limits.max_batch_texts:
             raise ApiError(
                 413,
                 "E-TOO-MANY",
-                f"{len(req.texts)} texts in one batch, over the limit of {limits.max_batch_texts}; "
-                "split the batch",
+                f"{n} articles in one batch, over the limit of {limits.max_batch_texts}; split the batch",
             )
-        for i, text in enumerate(req.texts):
-            check_text(text, f"texts[{i}]")
-        docs = await analyze_texts(req.texts, req.threshold) if req.texts else []
-        return JSONResponse({"documents": [d.to_dict() for d in docs]})
+        if req.texts is not None:
+            texts = [check_text(t, f"texts[{i}]") for i, t in enumerate(req.texts)]
+            docs = await analyze_texts(texts, req.threshold) if texts else []
+            return JSONResponse({"documents": [d.to_dict() for d in docs], "errors": []})
+        found = await asyncio.gather(*(resolve(a) for a in req.articles or []), return_exceptions=True)
+        ok = [(i, r) for i, r in enumerate(found) if not isinstance(r, BaseException)]
+        errors = [_item_error(i, r) for i, r in enumerate(found) if isinstance(r, BaseException)]
+        docs = await analyze_texts([text for _, (text, _) in ok], req.threshold) if ok else []
+        documents: list[dict[str, Any] | None] = [None] * n
+        for (i, (_, meta)), doc in zip(ok, docs, strict=True):
+            doc.meta.update(meta)
+            documents[i] = doc.to_dict()
+        return JSONResponse({"documents": documents, "errors": errors})
 
     @app.post("/v1/classify", response_model=DocumentOut, tags=["analyze"])
     async def classify(req: ClassifyRequest) -> JSONResponse:
@@ -203,6 +219,17 @@ def create_app(
         )
 
     return app
+
+
+def _item_error(index: int, exc: BaseException) -> dict[str, Any]:
+    """One failed article of a batch, as the error /v1/analyze would answer for it alone."""
+    if isinstance(exc, ApiError):
+        status, code, message = exc.status, exc.code, exc.message
+    elif isinstance(exc, PropscanError):
+        status, code, message = status_of(exc), exc.code, exc.message
+    else:
+        raise exc  # a bug, not bad input: the whole call fails with a 500
+    return {"index": index, "status": status, "code": code, "message": message}
 
 
 def _default_fetch() -> Fetch:

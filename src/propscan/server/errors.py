@@ -27,7 +27,7 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-def _status_of(exc: PropscanError) -> int:
+def status_of(exc: PropscanError) -> int:
     status = getattr(exc, "http_status", None)  # FetchError says which 4xx fits
     if isinstance(status, int) and 400 <= status < 600:
         return status
@@ -55,7 +55,7 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PropscanError)
     async def _propscan(_: Request, exc: PropscanError) -> JSONResponse:
-        return error_response(_status_of(exc), exc.code, exc.message)
+        return error_response(status_of(exc), exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

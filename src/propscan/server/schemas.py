@@ -17,29 +17,44 @@ Threshold = Field(
 )
 
 
-class AnalyzeRequest(BaseModel):
-    """Exactly one of ``text``, ``url`` or ``html``."""
+class Article(BaseModel):
+    """One article: exactly one of ``text``, ``url`` or ``html``."""
 
     model_config = ConfigDict(extra="forbid")
     text: str | None = Field(default=None, description="The article as plain text.")
     url: str | None = Field(default=None, description="An http(s) URL of an article page to fetch.")
     html: str | None = Field(default=None, description="An HTML page; its title and main text are analysed.")
-    threshold: float | None = Threshold
 
     @model_validator(mode="after")
-    def _one_input(self) -> AnalyzeRequest:
+    def _one_input(self) -> Article:
         given = [k for k in ("text", "url", "html") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError(
-                f"give exactly one of 'text', 'url' or 'html' (got {', '.join(given) or 'none'})"
-            )
+            got = ", ".join(given) or "none"
+            raise ValueError(f"give exactly one of 'text', 'url' or 'html' (got {got})")
         return self
 
 
-class BatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    texts: list[str] = Field(description="Plain texts to analyse together.")
+class AnalyzeRequest(Article):
     threshold: float | None = Threshold
+
+
+class BatchRequest(BaseModel):
+    """Exactly one of ``texts`` (plain texts) or ``articles`` (``{"text"|"url"|"html"}`` objects)."""
+
+    model_config = ConfigDict(extra="forbid")
+    texts: list[str] | None = Field(default=None, description="Plain texts to analyse together.")
+    articles: list[Article] | None = Field(
+        default=None, description="Articles given as text, URL or HTML; one that fails is listed in 'errors'."
+    )
+    threshold: float | None = Threshold
+
+    @model_validator(mode="after")
+    def _one_list(self) -> BatchRequest:
+        if (self.texts is None) == (self.articles is None):
+            raise ValueError(
+                "give exactly one of 'texts' (a list of strings) or 'articles' (a list of objects)"
+            )
+        return self
 
 
 class SpanIn(BaseModel):
@@ -75,13 +90,19 @@ class DocumentOut(BaseModel):
     meta: dict[str, Any]
 
 
-class BatchOut(BaseModel):
-    documents: list[DocumentOut]
-
-
 class ErrorBody(BaseModel):
     code: str
     message: str
+
+
+class ItemError(ErrorBody):
+    index: int  # position in 'articles'
+    status: int  # the HTTP status the same input gets from /v1/analyze
+
+
+class BatchOut(BaseModel):
+    documents: list[DocumentOut | None]  # in input order; None where the article failed
+    errors: list[ItemError]
 
 
 class ErrorOut(BaseModel):
