@@ -315,3 +315,17 @@ def test_missing_server_extra_names_the_install_line():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.startswith("MissingExtraError") and "pip install 'propscan[server]'" in out
+
+
+@pytest.mark.slow
+def test_the_shipped_model_served_gives_what_the_library_gives():
+    from pathlib import Path
+
+    from propscan import Detector
+
+    text = (Path(__file__).parent.parent / "examples" / "sample_article.txt").read_text("utf-8")
+    detector = Detector.load()
+    with TestClient(create_app(detector)) as c:
+        served = c.post("/v1/analyze", json={"text": text}).json()
+        assert c.get("/v1/model").json()["checksums"] == detector.info()["checksums"]
+    assert served == detector.analyze(text).to_dict() and served["spans"]
