@@ -236,8 +236,15 @@ def test_static_report_has_contents_stacked_overlaps_toggles_and_no_injected_cod
     assert "Loaded language" in tip and "Name calling / labeling" in tip and "confidence 60%" in tip
     page.screenshot(path=str(shots / "report.png"), full_page=True)
 
+    page.click(".ps-list >> nth=0 >> summary")  # the span table, in words
+    rows = page.locator(".ps-doc >> nth=0 >> .ps-list tbody tr")
+    assert [r.split("\t") for r in rows.all_inner_texts()] == [
+        [" Loaded language", "60%", "evil traitors"],
+        [" Name calling / labeling", "90%", "traitors"],
+    ]
     page.click('.ps-toggle[data-technique="Name_Calling,Labeling"]')
     assert all("Name_Calling,Labeling" not in t for t in _techniques(page))
+    assert rows.count() == 1
     assert page.evaluate("window.__xss") is None and page.problems == []
     assert page.locator("a[href^='javascript']").count() == 0
     assert PAYLOADS[1] in page.inner_text(".ps-doc:nth-of-type(2) h2")

@@ -120,10 +120,17 @@
       var stats = el("p", { "class": "ps-stats" });
       var chart = el("div", { "class": "ps-chart", role: "list", "aria-label": "Spans per technique" });
       var text = el("div", { "class": "ps-text" });
+      // the spans as a table too: technique names in words, for print and for screen readers
+      var rows = el("tbody");
+      var listSummary = el("summary", { text: "List of spans" });
+      var list = el("details", { "class": "ps-list" }, [listSummary,
+        el("table", {}, [el("thead", {}, [el("tr", {}, [el("th", { text: "Technique" }),
+          el("th", { text: "Confidence" }), el("th", { text: "Passage" })])]), rows])]);
       root.appendChild(el("article", { "class": "ps-doc", id: uid + "-doc-" + i,
         "aria-labelledby": uid + "-doc-" + i + "-title" }, [
-        heading, meta, el("section", { "class": "ps-summary", "aria-label": "Summary" }, [stats, chart]), text]));
-      return { doc: d, stats: stats, chart: chart, text: text };
+        heading, meta, el("section", { "class": "ps-summary", "aria-label": "Summary" }, [stats, chart]), text,
+        list]));
+      return { doc: d, stats: stats, chart: chart, text: text, rows: rows, listSummary: listSummary };
     });
     root.appendChild(tooltip);
 
@@ -173,12 +180,26 @@
       });
     }
 
+    function drawList(view, spans) {
+      view.listSummary.textContent = "List of spans shown (" + spans.length + ")";
+      view.rows.textContent = "";
+      spans.forEach(function (s) {
+        var t = techniques[s.technique];
+        view.rows.appendChild(el("tr", {}, [
+          el("td", {}, [el("span", { "class": "ps-swatch", "aria-hidden": "true", style: "background:" + t.color }),
+            document.createTextNode(" " + t.name)]),
+          el("td", { text: Math.round(100 * s.score) + "%" }),
+          el("td", { text: visible(view.doc.text.slice(s.start, s.end)) })]));
+      });
+    }
+
     function update() {
       var totals = {};
       views.forEach(function (view) {
         var spans = shown(view.doc);
         drawText(view, spans);
         drawSummary(view, spans);
+        drawList(view, spans);
         view.doc.spans.forEach(function (s) {
           if (s.score >= state.threshold) totals[s.technique] = (totals[s.technique] || 0) + 1;
         });
@@ -233,6 +254,16 @@
     if (first.length > 90) first = first.slice(0, first.lastIndexOf(" ", 90) > 40 ? first.lastIndexOf(" ", 90) : 90) + "\u2026";
     return first || String(m.id || m.source || "Document " + (i + 1));
   }
+
+  // closed <details> do not print: open them for printing, then restore
+  var closedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    closedForPrint = Array.from(document.querySelectorAll(".ps-list:not([open])"));
+    closedForPrint.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    closedForPrint.forEach(function (d) { d.open = false; });
+  });
 
   window.Propscan = { render: render, segments: segments, visible: visible };
 
