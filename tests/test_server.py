@@ -305,7 +305,30 @@ def test_serve_command_passes_its_options_to_the_server(monkeypatch):
     monkeypatch.setattr(propscan.server, "serve", lambda *a, **k: calls.append((a, k)))
     result = CliRunner().invoke(app, ["serve", "--port", "9001", "--allow-private-urls", "--model", "m"])
     assert result.exit_code == 0, result.output
-    assert calls == [(("127.0.0.1", 9001), {"model": "m", "allow_private_urls": True})]
+    result = CliRunner().invoke(
+        app, ["serve", "--cors-origin", "https://a.example", "--cors-origin", "https://b"]
+    )
+    assert result.exit_code == 0, result.output
+    assert calls == [
+        (("127.0.0.1", 9001), {"model": "m", "allow_private_urls": True}),
+        (
+            ("127.0.0.1", 8000),
+            {"model": None, "allow_private_urls": False, "cors_origins": ["https://a.example", "https://b"]},
+        ),
+    ]
+
+
+def test_only_listed_origins_may_call_the_api_from_a_browser():
+    preflight = {"origin": "https://app.example", "access-control-request-method": "POST"}
+    with TestClient(create_app(FakeDetector(), cors_origins=["https://app.example"])) as c:
+        assert c.options("/v1/analyze", headers=preflight).headers["access-control-allow-origin"] == (
+            "https://app.example"
+        )
+        other = c.options("/v1/analyze", headers={**preflight, "origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+    with TestClient(create_app(FakeDetector())) as c:  # the default: no cross-origin calls
+        response = c.post("/v1/analyze", json={"text": "x"}, headers={"origin": "https://app.example"})
+        assert "access-control-allow-origin" not in response.headers
 
 
 def test_missing_server_extra_names_the_install_line():

@@ -340,11 +340,18 @@ def serve(
             help="Let the page and API fetch URLs on loopback and private networks (intranet use).",
         ),
     ] = False,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(help="A web origin (https://app.example) whose pages may call the API; repeatable."),
+    ] = None,
 ) -> None:
     """Serve the web page and REST API (needs the optional 'server' extra)."""
     from .server import serve as run_server
 
-    run_server(host, port, model=model, allow_private_urls=allow_private_urls)
+    options: dict[str, Any] = {"model": model, "allow_private_urls": allow_private_urls}
+    if cors_origin:
+        options["cors_origins"] = cors_origin
+    run_server(host, port, **options)
 
 
 @app.command()

@@ -8,7 +8,7 @@ loop) and return Document JSON. Bad input always gets a 4xx JSON error (see ``er
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from importlib import resources
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -72,11 +73,13 @@ def create_app(
     allow_private_urls: bool = False,
     limits: Limits = Limits(),
     batch_texts: int = 32,
+    cors_origins: Sequence[str] = (),
 ) -> FastAPI:
     """The propscan web app. ``detector`` (anything with the Detector interface) is loaded from
     ``model`` once when not given; ``fetch`` replaces the URL fetcher (tests pass a fake one);
     ``allow_private_urls`` lets intranet addresses through; ``batch_texts`` caps the texts that
-    share one ``analyze_many`` call."""
+    share one ``analyze_many`` call; ``cors_origins`` lists the web origins whose pages may call
+    the API from a browser (none by default)."""
     det = detector if detector is not None else Detector.load(model)
     batcher = MicroBatcher(det, max_texts=batch_texts)
 
@@ -94,6 +97,13 @@ def create_app(
         responses=_ERRORS,
     )
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    if cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+        )
     install_handlers(app)
     page = _page(limits)
 
