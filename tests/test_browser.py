@@ -184,18 +184,19 @@ def test_page_downloads_json_and_report_and_shows_errors(page, live_url, tmp_pat
 
 def test_page_uploads_an_html_file(page, live_url, tmp_path):
     path = tmp_path / "story.html"
-    path.write_text(
-        "<html><head><title>Story</title></head><body><article><p>The evil plan of the council "
-        "was passed on Monday evening after a long debate about the harbour and its future, "
-        "critics said.</p></article></body></html>",
-        encoding="utf-8",
+    path.write_text(  # a saved page in its own charset, not UTF-8
+        '<html><head><meta charset="windows-1252"><title>Story</title></head><body><article><p>The '
+        "evil plan of the council was passed on Monday evening after a long debate in the café "
+        "about the harbour and its future, critics said.</p></article></body></html>",
+        encoding="cp1252",
     )
     page.goto(live_url)
     page.click("#tab-file")
     page.set_input_files("#file", str(path))
     page.click("#analyze")
     page.wait_for_selector("#results .ps-span")
-    assert "<" not in page.inner_text("#results .ps-text") and _techniques(page) == [["Loaded_Language"]]
+    shown = page.inner_text("#results .ps-text")
+    assert "<" not in shown and "café" in shown and _techniques(page) == [["Loaded_Language"]]
 
 
 def test_page_shows_attack_payloads_as_text_and_runs_none(page, live_url, shots):

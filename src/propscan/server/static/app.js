@@ -62,14 +62,25 @@
           config.limits.max_body_bytes.toLocaleString() + " bytes)."));
       }
       label = file.name;
-      return file.text().then(function (content) {
+      return file.arrayBuffer().then(function (bytes) {
         var isHtml = /\.x?html?$/i.test(file.name) || file.type === "text/html";
-        return isHtml ? { html: content } : { text: content };
+        return isHtml ? { html: decodeHtml(bytes) } : { text: new TextDecoder("utf-8").decode(bytes) };
       });
     }
     var text = document.getElementById("text").value;
     if (!text.trim()) return Promise.reject(new Error("Paste the text of an article first."));
     return Promise.resolve({ text: text });
+  }
+
+  // Saved pages are often not UTF-8: decode by the charset the page declares, as a browser would.
+  function decodeHtml(bytes) {
+    var head = new TextDecoder("windows-1252").decode(bytes.slice(0, 4096));  // ASCII-safe peek
+    var declared = /<meta[^>]+charset\s*=\s*["']?([\w:.-]+)/i.exec(head);
+    try {
+      return new TextDecoder(declared ? declared[1] : "utf-8").decode(bytes);
+    } catch (e) {  // an unknown charset name
+      return new TextDecoder("utf-8").decode(bytes);
+    }
   }
 
   function post(path, payload) {
