@@ -4,6 +4,7 @@ no model and no network."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -352,3 +353,14 @@ def test_the_shipped_model_served_gives_what_the_library_gives():
         served = c.post("/v1/analyze", json={"text": text}).json()
         assert c.get("/v1/model").json()["checksums"] == detector.info()["checksums"]
     assert served == detector.analyze(text).to_dict() and served["spans"]
+
+
+def test_api_docs_pages_use_assets_served_by_this_server(client):
+    for path in ("/docs", "/redoc"):
+        page = client.get(path)
+        assert page.status_code == 200
+        scripts = re.findall(r'src="([^"]+\.js)"', page.text)
+        assert scripts and all(s.startswith("/") for s in scripts), scripts  # no CDN
+        for script in scripts:
+            asset = client.get(script)
+            assert asset.status_code == 200 and len(asset.content) > 100_000

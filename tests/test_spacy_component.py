@@ -57,3 +57,4 @@ def test_displacy_view_shows_hostile_text_as_text(nlp):
     html = render(doc)
     assert "<script" not in html and "<img" not in html
     assert "&lt;" in html and "onerror" in html  # shown, as escaped text
+    assert "\u202e" not in html and "[U+202E]" in html  # a right-to-left override cannot reorder it

@@ -17,6 +17,7 @@ from typing import Any
 from .detector import Detector
 from .document import Document
 from .errors import MissingExtraError
+from .io.report import visible
 from .techniques import TECHNIQUES
 
 try:
@@ -106,10 +107,12 @@ def make_propscan(
 
 
 def render(doc: Doc, spans_key: str = SPANS_KEY, page: bool = False) -> str:
-    """displaCy's span view of ``doc`` in propscan's technique colours (text is HTML-escaped)."""
+    """displaCy's span view of ``doc`` in propscan's technique colours. displaCy HTML-escapes the
+    text; bidi control characters (which could make "evil" read "live") become visible markers, as
+    in propscan's own report."""
     displacy = importlib.import_module("spacy.displacy")
     options = {"spans_key": spans_key, "colors": COLORS}
-    return displacy.render(doc, style="span", options=options, page=page, jupyter=False)
+    return visible(displacy.render(doc, style="span", options=options, page=page, jupyter=False))
 
 
 __all__ = ["SCORE_ATTR", "SPANS_KEY", "PropscanComponent", "make_propscan", "render"]

@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
@@ -88,7 +89,8 @@ def create_app(
         yield
         batcher.close()
 
-    app = FastAPI(
+    # FastAPIOffline serves the Swagger UI and ReDoc assets from the package, so /docs works offline
+    app = FastAPIOffline(
         title="propscan",
         version=__version__,
         description="Find propaganda techniques in news articles, span by span. Responses are "
