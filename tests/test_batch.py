@@ -159,3 +159,14 @@ def test_cli_batch_refuses_a_changed_run_with_exit_2(tmp_path, fake_detector):
     CliRunner().invoke(app, ["batch", *inputs, "-o", str(tmp_path / "out")])
     result = CliRunner().invoke(app, ["batch", *inputs, "-o", str(tmp_path / "out"), "--chunk-size", "2"])
     assert result.exit_code == 2 and "other parameters" in result.stderr
+
+
+def test_missing_batch_extra_names_the_install_line(tmp_path, monkeypatch):
+    import sys
+
+    from propscan.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(MissingExtraError, match=r"pip install 'propscan\[batch\]'"):
+        run_batch(_corpus(tmp_path), tmp_path / "out", detector=FakeDetector(), engine="ray")
+    assert not (tmp_path / "out").exists()  # refused before anything was written
