@@ -131,9 +131,11 @@ def test_output_directory_of_something_else_is_refused(tmp_path):
     assert (tmp_path / "out" / "thesis.tex").read_text(encoding="utf-8") == "precious"
 
 
-def test_stdin_and_unknown_engine_are_refused(tmp_path):
+def test_stdin_unknown_engine_and_address_without_ray_are_refused(tmp_path):
     with pytest.raises(InputError, match="cannot read '-'"):
         run_batch(["-"], tmp_path / "out", detector=FakeDetector())
+    with pytest.raises(InputError, match="add --engine ray"):
+        run_batch(_corpus(tmp_path), tmp_path / "out", detector=FakeDetector(), address="auto")
     with pytest.raises(InputError, match="unknown engine 'spark'"):
         run_batch(_corpus(tmp_path), tmp_path / "out", detector=FakeDetector(), engine="spark")
 

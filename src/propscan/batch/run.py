@@ -71,6 +71,8 @@ def run_batch(
         raise InputError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
     if not inputs:
         raise InputError("give at least one input: files, directories, .jsonl, .csv or .parquet")
+    if address is not None and engine != "ray":
+        raise InputError(f"--address {address} is the address of a Ray cluster: add --engine ray")
     if any(str(p) == "-" for p in inputs):
         raise InputError(
             "a batch run may need to read its inputs again to resume, so it cannot read '-'; "
@@ -104,7 +106,8 @@ def run_batch(
         }
     )
     finished = store.summary()
-    if finished is not None:  # a rerun of a finished run: nothing to do
+    if finished is not None:  # a rerun of a finished run: nothing to do but tidy up
+        store.finish(finished)  # (a kill between summary.json and deleting .staging leaves it)
         if on_start is not None:
             on_start(finished["articles"] + finished["errors"], finished["articles"] + finished["errors"])
         keys = ("articles", "errors", "spans", "chunks")
