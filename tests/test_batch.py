@@ -132,12 +132,13 @@ def test_output_directory_of_something_else_is_refused(tmp_path):
 
 
 def test_stdin_unknown_engine_and_address_without_ray_are_refused(tmp_path):
+    inputs = _corpus(tmp_path)
     with pytest.raises(InputError, match="cannot read '-'"):
         run_batch(["-"], tmp_path / "out", detector=FakeDetector())
     with pytest.raises(InputError, match="add --engine ray"):
-        run_batch(_corpus(tmp_path), tmp_path / "out", detector=FakeDetector(), address="auto")
+        run_batch(inputs, tmp_path / "out", detector=FakeDetector(), address="auto")
     with pytest.raises(InputError, match="unknown engine 'spark'"):
-        run_batch(_corpus(tmp_path), tmp_path / "out", detector=FakeDetector(), engine="spark")
+        run_batch(inputs, tmp_path / "out", detector=FakeDetector(), engine="spark")
 
 
 def test_local_engine_with_two_processes_gives_the_same_output(tmp_path, tiny_model_dir):
