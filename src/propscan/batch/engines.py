@@ -138,7 +138,10 @@ def run_ray(
         context.enable_progress_bars = False
         total = int(ray.cluster_resources().get("CPU", 1))
         threads = max(1, total // workers)
-        dataset = ray.data.from_items([{"chunk": k} for k in chunks]).map_batches(
+        # one block per chunk, and one chunk in flight per actor: an idle actor takes the next
+        # chunk, instead of Ray handing each actor a fixed share of blocks up front
+        items = [{"chunk": k} for k in chunks]
+        dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
             ChunkActor,
             fn_constructor_kwargs={
                 "root": str(store.root.resolve()),
@@ -147,7 +150,7 @@ def run_ray(
                 "options": options,
             },
             batch_size=1,  # one chunk per call: the chunk, not Ray, decides what is batched together
-            compute=ray.data.ActorPoolStrategy(size=workers),
+            compute=ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1),
             num_cpus=threads,
         )
         for row in dataset.iter_rows():
