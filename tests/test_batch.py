@@ -173,3 +173,13 @@ def test_missing_batch_extra_names_the_install_line(tmp_path, monkeypatch):
     with pytest.raises(MissingExtraError, match=r"pip install 'propscan\[batch\]'"):
         run_batch(_corpus(tmp_path), tmp_path / "out", detector=FakeDetector(), engine="ray")
     assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_resuming_with_a_retrained_model_of_the_same_name_is_refused(tmp_path, tiny_model_dir):
+    from tiny_model import build
+
+    other = build(tmp_path / "retrained", min_overlap=3)  # same name and version, other files
+    inputs = [str(write_jsonl(tmp_path / "c.jsonl", 5))]
+    run_batch(inputs, tmp_path / "out", model=str(tiny_model_dir))
+    with pytest.raises(InputError, match="model_files"):
+        run_batch(inputs, tmp_path / "out", model=str(other))

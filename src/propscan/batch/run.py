@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -100,6 +101,7 @@ def run_batch(
             "inputs": [str(Path(p).resolve()) for p in inputs],
             "model": identity[0],
             "model_version": identity[1],
+            "model_files": _fingerprint(detector),
             "threshold": th,
             "chunk_size": chunk_size,
             "batch_size": batch_size,
@@ -134,6 +136,16 @@ def run_batch(
     if store.summary() is None:
         store.finish(result.to_dict() | {"model": identity[0], "model_version": identity[1]})
     return result
+
+
+def _fingerprint(detector: Any) -> str | None:
+    """sha256 over the model's file checksums: a retrained model under the same name and version
+    must not resume another model's run."""
+    checksums = detector.info().get("checksums")
+    if not checksums:
+        return None
+    lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(checksums.items()))
+    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def _records_in(plan: dict[str, int], chunk_size: int, chunks: list[int]) -> int:
