@@ -39,6 +39,9 @@ class FakeDetector:
     def threshold(self) -> float:
         return 0.5
 
+    def info(self) -> dict[str, str]:
+        return {"name": self._name, "version": "0.0.0"}
+
     def analyze(self, text: str, *, threshold: float | None = None) -> Document:
         cut = self.threshold if threshold is None else threshold
         spans = []

@@ -7,6 +7,8 @@ Inputs are read one at a time, so a huge JSONL file is never held in memory at o
   defaults to ``<file stem>:<line>``; blank lines are skipped. Other fields whose values are
   strings, numbers or booleans (``outlet``, ``url``, ``published``, ...) are kept as metadata.
 * an ``.html``/``.htm`` file: the page's main text and title, extracted offline (``html`` extra).
+* a ``.csv`` or ``.parquet`` file: one article per row, with ``text``, optional ``id`` and any
+  metadata columns (see :mod:`propscan.io.tables`; Parquet needs the ``batch`` extra).
 * a directory: its ``*.txt`` and ``*.html``/``*.htm`` files, sorted by name, **not** recursive
   (the PTC corpus layout).
 * an ``http://`` or ``https://`` URL: the page's main text, fetched with a time limit and a size cap
@@ -34,6 +36,7 @@ from .html import HTML_SUFFIXES, extract
 
 STDIN = "-"
 _ARTICLE = re.compile(r"article(\d+)\.txt")
+_TABLE_SUFFIXES = frozenset({".csv", ".parquet"})  # read by .tables
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,10 @@ def read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None = None) -> 
             yield Record(path.stem, str(path), None, "no such file or directory")
         elif path.suffix.lower() == ".jsonl":
             yield from read_jsonl(path)
+        elif path.suffix.lower() in _TABLE_SUFFIXES:
+            from .tables import read_table  # imports this module: loaded on first use
+
+            yield from read_table(path)
         elif path.suffix.lower() in HTML_SUFFIXES:
             yield read_html_file(path)
         else:
@@ -105,6 +112,10 @@ def count_inputs(inputs: Iterable[str | Path]) -> int:
                     total += sum(1 for line in fh if line.strip())
             except OSError:
                 total += 1
+        elif path.suffix.lower() in _TABLE_SUFFIXES:
+            from .tables import count_rows
+
+            total += count_rows(path)
         else:
             total += 1
     return total

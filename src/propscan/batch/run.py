@@ -1,0 +1,165 @@
+"""``run_batch``: analyse a corpus into a resumable Parquet output directory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ._deps import need
+from .engines import ENGINES, cores, run_local, run_ray
+from .stage import stage
+from .store import TABLES, Store
+from .work import Analyzer, model_identity
+
+# 256 articles per chunk: about 20 s of work on 2 cores, so an interrupted run loses little, and few
+# enough files (3 per chunk) that a million articles make 12,000 parts, which DuckDB reads at once.
+CHUNK_SIZE = 256
+BATCH_SIZE = 8  # windows per forward pass: the Detector's default, which the model was tuned at
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a finished run holds: counts over the whole output, not just this invocation."""
+
+    output: Path
+    articles: int
+    errors: int
+    spans: int
+    chunks: int
+    resumed_chunks: int  # chunks found already done when this invocation started
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "output": str(self.output),
+            "articles": self.articles,
+            "errors": self.errors,
+            "spans": self.spans,
+            "chunks": self.chunks,
+            "resumed_chunks": self.resumed_chunks,
+        }
+
+
+def run_batch(
+    inputs: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    *,
+    detector: Analyzer | None = None,
+    model: str | None = None,
+    threshold: float | None = None,
+    engine: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    batch_size: int = BATCH_SIZE,
+    on_start: Callable[[int, int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BatchResult:
+    """Analyse every record of ``inputs`` into Parquet tables under ``output`` (see
+    :mod:`propscan.batch.store` for the layout). Starting it again with the same arguments after an
+    interruption finishes the job; each input record ends up exactly once in ``articles`` or
+    ``errors``.
+
+    ``detector`` is an already loaded model (used in-process); otherwise ``model`` names one.
+    ``workers`` defaults to 1 for ``local`` (one process, all cores) and to the core count for
+    ``ray``. ``on_start(records, already_done)`` is called once the input is staged;
+    ``progress(n)`` as records finish."""
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
+    if not inputs:
+        raise InputError("give at least one input: files, directories, .jsonl, .csv or .parquet")
+    if address is not None and engine != "ray":
+        raise InputError(f"--address {address} is the address of a Ray cluster: add --engine ray")
+    if any(str(p) == "-" for p in inputs):
+        raise InputError(
+            "a batch run may need to read its inputs again to resume, so it cannot read '-'; "
+            "save standard input to a file and give that"
+        )
+    if chunk_size < 1 or batch_size < 1:
+        raise InputError(f"chunk_size and batch_size must be positive, got {chunk_size}, {batch_size}")
+    workers = workers or (1 if engine == "local" else cores())
+    if workers < 1:
+        raise InputError(f"workers must be a positive integer, got {workers}")
+    need("pyarrow")
+    if engine == "ray":
+        need("ray")
+    if detector is None:
+        from ..detector import Detector
+
+        detector = Detector.load(model)
+    identity = model_identity(detector)
+    th = float(detector.threshold if threshold is None else threshold)  # type: ignore[attr-defined]
+    if not 0.0 < th < 1.0:
+        raise InputError(f"threshold must lie strictly between 0 and 1, got {threshold!r}")
+    store = Store(output)
+    store.open(
+        {
+            "inputs": [str(Path(p).resolve()) for p in inputs],
+            "model": identity[0],
+            "model_version": identity[1],
+            "model_files": _fingerprint(detector),
+            "threshold": th,
+            "chunk_size": chunk_size,
+            "batch_size": batch_size,
+        }
+    )
+    finished = store.summary()
+    if finished is not None:  # a rerun of a finished run: nothing to do but tidy up
+        store.finish(finished)  # (a kill between summary.json and deleting .staging leaves it)
+        if on_start is not None:
+            on_start(finished["articles"] + finished["errors"], finished["articles"] + finished["errors"])
+        keys = ("articles", "errors", "spans", "chunks")
+        return BatchResult(store.root, *(finished[k] for k in keys), resumed_chunks=finished["chunks"])
+    plan = stage(store, inputs, chunk_size)
+    done = store.done()
+    pending = [k for k in range(plan["chunks"]) if k not in done]
+    if on_start is not None:
+        on_start(plan["records"], plan["records"] - _records_in(plan, chunk_size, pending))
+    options = {"threshold": th, "batch_size": batch_size, "model": identity}
+    if pending and engine == "ray":
+        run_ray(store, pending, options, model_ref=model, workers=workers, address=address, progress=progress)
+    elif pending:
+        run_local(
+            store,
+            pending,
+            options,
+            detector=detector if workers == 1 else None,
+            model_ref=model,
+            workers=workers,
+            progress=progress,
+        )
+    result = _count(store, plan["chunks"], len(done))
+    if store.summary() is None:
+        store.finish(result.to_dict() | {"model": identity[0], "model_version": identity[1]})
+    return result
+
+
+def _fingerprint(detector: Any) -> str | None:
+    """sha256 over the model's file checksums: a retrained model under the same name and version
+    must not resume another model's run."""
+    checksums = detector.info().get("checksums")
+    if not checksums:
+        return None
+    lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(checksums.items()))
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def _records_in(plan: dict[str, int], chunk_size: int, chunks: list[int]) -> int:
+    last = plan["chunks"] - 1
+    return sum(plan["records"] - last * chunk_size if k == last else chunk_size for k in chunks)
+
+
+def _count(store: Store, chunks: int, resumed: int) -> BatchResult:
+    pq = need("pyarrow.parquet")
+    rows = {
+        table: sum(pq.ParquetFile(store.part(table, k)).metadata.num_rows for k in range(chunks))
+        for table in TABLES
+    }
+    return BatchResult(store.root, rows["articles"], rows["errors"], rows["spans"], chunks, resumed)
+
+
+__all__ = ["BATCH_SIZE", "CHUNK_SIZE", "BatchResult", "run_batch"]

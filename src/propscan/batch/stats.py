@@ -1,0 +1,184 @@
+"""Corpus statistics over a batch output directory, queried with DuckDB straight from the Parquet parts.
+
+Rates are spans per 1,000 words, pooled over a group (total spans / total words), so long articles
+weigh as much as their length. Density is per article (share of non-space characters inside a
+span); its distribution is given as quantiles and a histogram. Time uses the ``published`` column,
+whose first ten characters must be an ISO date (``2020-03-05``, ``2020-03-05T10:00:00Z``); other
+values count as ``(unknown)``. Only finished chunks are counted, so the statistics of a run still
+in progress are consistent.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..techniques import LABELS
+from ._deps import need
+from .rows import COUNT_COLUMNS
+
+TIME_GROUPS = {
+    "month": "strftime(try_cast(left(published, 10) AS DATE), '%Y-%m')",
+    "year": "strftime(try_cast(left(published, 10) AS DATE), '%Y')",
+}
+NONE = "(unknown)"
+HISTOGRAM_BIN = 0.05  # density bins of 5 percentage points
+
+
+@dataclass
+class CorpusStats:
+    """Every table of ``propscan stats``, as lists of row dicts (JSON-ready)."""
+
+    by: str
+    articles: int
+    words: int
+    errors: int
+    rates: list[dict[str, Any]]  # group, articles, words, spans_per_1000, one rate per technique label
+    density: list[dict[str, Any]]  # group, articles, mean, p10, p50, p90
+    histogram: list[dict[str, Any]]  # low, high, articles
+    top_spans: list[dict[str, Any]]  # technique, text, count
+    trend: list[dict[str, Any]] = field(default_factory=list)  # month, articles, ..., per label
+
+    def techniques(self) -> list[str]:
+        """Labels ordered by their overall rate, most used first (zero-rate ones dropped)."""
+        totals = {label: sum(row[label] * row["words"] for row in self.rates) for label in LABELS}
+        return [label for label in sorted(LABELS, key=lambda k: -totals[k]) if totals[label] > 0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def corpus_stats(
+    directory: str | os.PathLike[str], *, by: str = "outlet", top: int = 5, groups: int = 20
+) -> CorpusStats:
+    """The statistics of a batch output directory, grouped ``by`` an articles column (``outlet``,
+    ``source``, ...) or a period of ``published`` (``month``, ``year``). ``top`` span texts per
+    technique; the ``groups`` largest groups (by articles) are shown, the rest pooled as ``(other)``
+    (time periods are never pooled)."""
+    duckdb = need("duckdb")
+    root = Path(directory)
+    articles, spans, errors = (root / t / "part-*.parquet" for t in ("articles", "spans", "errors"))
+    if not (root / "run.json").exists() or not any((root / "articles").glob("part-*.parquet")):
+        raise InputError(
+            f"{root} holds no batch output yet; create it with: propscan batch INPUT --output {root}"
+        )
+    db = duckdb.connect()
+    db.execute(f"CREATE VIEW articles AS SELECT * FROM read_parquet('{_sql_path(articles)}')")
+    done = "id IN (SELECT id FROM articles)"  # spans of a chunk still being written are left out
+    db.execute(f"CREATE VIEW spans AS SELECT * FROM read_parquet('{_sql_path(spans)}') WHERE {done}")
+    columns = [row[0] for row in db.execute("DESCRIBE articles").fetchall()]
+    group = _group_expr(by, columns)
+    if by not in TIME_GROUPS:  # keep the largest groups, pool the long tail
+        db.execute(
+            f"CREATE VIEW sized AS SELECT coalesce(CAST({group} AS VARCHAR), '{NONE}') AS g, count(*) AS n "
+            "FROM articles GROUP BY 1"
+        )
+        db.execute(f"CREATE VIEW keep AS SELECT g FROM sized ORDER BY n DESC, g LIMIT {int(groups)}")
+        db.execute(
+            f"CREATE VIEW grouped AS SELECT *, CASE WHEN g0 IN (SELECT g FROM keep) THEN g0 "
+            f"ELSE '(other)' END AS grp FROM (SELECT *, coalesce(CAST({group} AS VARCHAR), '{NONE}') "
+            "AS g0 FROM articles)"
+        )
+    else:
+        db.execute(f"CREATE VIEW grouped AS SELECT *, coalesce({group}, '{NONE}') AS grp FROM articles")
+    order = "grp" if by in TIME_GROUPS else "count(*) DESC, grp"
+    total_articles, total_words = db.execute(
+        "SELECT count(*), coalesce(sum(words), 0) FROM articles"
+    ).fetchone()
+    n_errors = db.execute(f"SELECT count(*) FROM read_parquet('{_sql_path(errors)}')").fetchone()[0]
+    return CorpusStats(
+        by=by,
+        articles=int(total_articles),
+        words=int(total_words),
+        errors=int(n_errors),
+        rates=_rates(db, "grouped", "grp", order),
+        density=_rows(
+            db,
+            "SELECT grp AS group, count(*) AS articles, avg(density) AS mean, "
+            "quantile_cont(density, 0.1) AS p10, quantile_cont(density, 0.5) AS p50, "
+            f"quantile_cont(density, 0.9) AS p90 FROM grouped GROUP BY grp ORDER BY {order}",
+        ),
+        histogram=_histogram(db),
+        top_spans=_rows(
+            db,
+            "SELECT technique, text, n AS count FROM (SELECT technique, lower(text) AS text, count(*) AS n, "
+            "row_number() OVER (PARTITION BY technique ORDER BY count(*) DESC, lower(text)) AS k "
+            f"FROM spans GROUP BY technique, lower(text)) WHERE k <= {int(top)} ORDER BY technique, k",
+        ),
+        trend=_trend(db, columns),
+    )
+
+
+def _group_expr(by: str, columns: list[str]) -> str:
+    if by in TIME_GROUPS:
+        if "published" not in columns:
+            raise InputError(f"--by {by} needs a 'published' column, which this output lacks")
+        return TIME_GROUPS[by]
+    hidden = {"row", "meta", "words", "chars", "spans", "density", *COUNT_COLUMNS.values()}
+    allowed = [c for c in columns if c not in hidden]
+    if by not in allowed:
+        choices = ", ".join([*allowed, *TIME_GROUPS])
+        raise InputError(f"cannot group by {by!r}; choose one of: {choices}")
+    return f'"{by}"'
+
+
+def _rates(db: Any, view: str, key: str, order: str) -> list[dict[str, Any]]:
+    per = ", ".join(
+        f'1000.0 * sum({col}) / nullif(sum(words), 0) AS "{label}"' for label, col in COUNT_COLUMNS.items()
+    )
+    return _rows(
+        db,
+        f"SELECT {key} AS group, count(*) AS articles, sum(words) AS words, "
+        f"1000.0 * sum(spans) / nullif(sum(words), 0) AS spans_per_1000, {per} "
+        f"FROM {view} GROUP BY {key} ORDER BY {order}",
+    )
+
+
+def _trend(db: Any, columns: list[str]) -> list[dict[str, Any]]:
+    if "published" not in columns:
+        return []
+    db.execute(f"CREATE VIEW dated AS SELECT *, {TIME_GROUPS['month']} AS month FROM articles")
+    rows = _rates(db, "dated WHERE month IS NOT NULL", "month", "month")
+    means = dict(db.execute("SELECT month, avg(density) FROM dated GROUP BY month").fetchall())
+    for row in rows:
+        row["month"] = row.pop("group")
+        row["density"] = means[row["month"]]
+    return rows
+
+
+def _histogram(db: Any) -> list[dict[str, Any]]:
+    counts = {
+        int(b): n
+        for b, n in db.execute(
+            f"SELECT least(floor(density / {HISTOGRAM_BIN}), {int(1 / HISTOGRAM_BIN) - 1}) AS b, count(*) "
+            "FROM articles GROUP BY b"
+        ).fetchall()
+    }
+    last = int(max(counts)) if counts else 0
+    return [
+        {
+            "low": round(b * HISTOGRAM_BIN, 4),
+            "high": round((b + 1) * HISTOGRAM_BIN, 4),
+            "articles": counts.get(b, 0),
+        }
+        for b in range(last + 1)
+    ]
+
+
+def _rows(db: Any, sql: str) -> list[dict[str, Any]]:
+    cursor = db.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [
+        {k: (0.0 if v is None and k in LABELS else v) for k, v in zip(names, row, strict=True)}
+        for row in cursor.fetchall()
+    ]
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+__all__ = ["CorpusStats", "corpus_stats"]

@@ -1,0 +1,60 @@
+"""Analyse one staged chunk and write its three parts: the unit of work of every engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ..document import Document
+from ._deps import need
+from .rows import output_tables
+from .store import Store
+
+
+class Analyzer(Protocol):
+    """What a chunk needs of a detector (a Detector, or a test double)."""
+
+    def analyze_many(
+        self,
+        texts: list[str],
+        *,
+        batch_size: int = ...,
+        threshold: float | None = ...,
+        progress: Callable[[int], None] | None = ...,
+    ) -> list[Document]: ...
+
+
+def process_chunk(
+    detector: Analyzer,
+    store: Store,
+    chunk: int,
+    *,
+    threshold: float,
+    batch_size: int,
+    model: tuple[str, str],
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Analyse chunk ``chunk`` in one ``analyze_many`` call (so its windows are batched the same
+    way whatever the engine) and write errors, spans, then articles. Returns its counts."""
+    pq = need("pyarrow.parquet")
+    staged = pq.read_table(store.staged(chunk)).to_pylist()
+    good = [row for row in staged if row["error"] is None]
+    bad = [dict(row, reason=row["error"]) for row in staged if row["error"] is not None]
+    docs = detector.analyze_many(
+        [row["text"] for row in good], batch_size=batch_size, threshold=threshold, progress=progress
+    )
+    if progress is not None and bad:
+        progress(len(bad))
+    tables = output_tables(list(zip(good, docs, strict=True)), bad, model)
+    for name in ("errors", "spans", "articles"):  # articles last: it marks the chunk done
+        store.write_table(tables[name], store.part(name, chunk))
+    return {"articles": len(good), "errors": len(bad), "spans": tables["spans"].num_rows}
+
+
+def model_identity(detector: Any) -> tuple[str, str]:
+    """(name, version) of the model, as the articles table records it."""
+    info = detector.info()
+    return str(info["name"]), str(info["version"])
+
+
+__all__ = ["Analyzer", "model_identity", "process_chunk"]

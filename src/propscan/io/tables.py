@@ -1,0 +1,140 @@
+"""Read tables of articles, CSV and Parquet, as Records: one per row, lazily, never raising on a row.
+
+A table needs a ``text`` column; ``id`` is optional (default ``<file stem>:<row>``, rows counted
+from 1 after the header). Every other column with a value (``outlet``, ``url``, ``published``,
+...) is kept in ``Record.meta``, as for JSONL. A table without a ``text`` column gives one error
+Record for the whole file, since none of its rows can be analysed. CSV needs no extra; Parquet
+needs pyarrow (the ``batch`` extra) and is read one row group at a time, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ..errors import MissingExtraError
+from .readers import _TABLE_SUFFIXES, Record
+
+TABLE_SUFFIXES = _TABLE_SUFFIXES
+
+# Articles are long: lift the csv module's 128 KiB field limit so a long article is not an error.
+csv.field_size_limit(sys.maxsize)
+
+
+def read_table(path: Path) -> Iterator[Record]:
+    """Records from a ``.csv`` or ``.parquet`` file, in row order."""
+    if path.suffix.lower() == ".parquet":
+        yield from read_parquet(path)
+    else:
+        yield from read_csv(path)
+
+
+def count_rows(path: Path) -> int:
+    """Rows of a table (1 if it cannot be read: its error Record), cheaply, to size a progress bar."""
+    try:
+        if path.suffix.lower() == ".parquet":
+            return max(1, _pyarrow_parquet().ParquetFile(path).metadata.num_rows)
+        with path.open(encoding="utf-8", errors="surrogateescape", newline="") as fh:
+            return max(1, sum(1 for _ in csv.reader(fh)) - 1)
+    except (OSError, csv.Error, ValueError):
+        return 1
+
+
+def read_csv(path: Path) -> Iterator[Record]:
+    try:
+        # surrogateescape keeps a bad byte in one row from stopping the file: that row is reported
+        fh = path.open(encoding="utf-8", errors="surrogateescape", newline="")
+    except OSError as exc:
+        yield Record(path.stem, str(path), None, f"cannot read file: {exc.strerror or exc}")
+        return
+    with fh:
+        reader = csv.DictReader(fh)
+        try:
+            columns = reader.fieldnames or []
+        except csv.Error as exc:
+            yield Record(path.stem, str(path), None, f"not a readable CSV file: {exc}")
+            return
+        if "text" not in columns:
+            yield _no_text_column(path, columns)
+            return
+        number = 0
+        while True:
+            number += 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Record(f"{path.stem}:{number}", f"{path}:{number}", None, f"not readable CSV: {exc}")
+                return  # the csv module cannot resynchronise after a malformed row
+            yield _row_record(path, number, row, f"line {reader.line_num}")
+
+
+def read_parquet(path: Path) -> Iterator[Record]:
+    pq = _pyarrow_parquet()
+    try:
+        table = pq.ParquetFile(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        yield Record(path.stem, str(path), None, f"not a readable Parquet file: {exc}")
+        return
+    columns = table.schema_arrow.names
+    if "text" not in columns:
+        yield _no_text_column(path, columns)
+        return
+    number = 0
+    for group in range(table.num_row_groups):
+        for row in table.read_row_group(group).to_pylist():
+            number += 1
+            yield _row_record(path, number, row, None)
+
+
+def _row_record(path: Path, number: int, row: dict[str, Any], where: str | None) -> Record:
+    default_id = f"{path.stem}:{number}"
+    source = f"{path}:{number}"
+    text = row.get("text")
+    if text is None or (not isinstance(text, str)):
+        got = "empty (null)" if text is None else f"a {type(text).__name__}"
+        return Record(default_id, source, None, f"'text' must be a string, got {got}")
+    if _has_bad_bytes(text):
+        place = f" ({where})" if where else ""
+        return Record(default_id, source, None, f"'text' is not valid UTF-8{place}")
+    raw_id = row.get("id")
+    record_id = default_id if raw_id is None or raw_id == "" else str(raw_id)
+    if _has_bad_bytes(record_id):
+        return Record(default_id, source, None, "'id' is not valid UTF-8")
+    meta = {}
+    for key, value in row.items():
+        if key in ("id", "text") or key is None or value is None or value == "":
+            continue
+        if isinstance(value, dt.date | dt.datetime):
+            value = value.isoformat()
+        if isinstance(value, str | int | float) and not (isinstance(value, str) and _has_bad_bytes(value)):
+            meta[key] = value
+    return Record(record_id, source, text, meta=meta)
+
+
+def _no_text_column(path: Path, columns: list[str]) -> Record:
+    found = ", ".join(columns) or "none"
+    reason = f"table has no 'text' column (columns: {found}); name the article text column 'text'"
+    return Record(path.stem, str(path), None, reason)
+
+
+def _has_bad_bytes(value: str) -> bool:
+    # surrogateescape maps each undecodable byte to a lone surrogate U+DC80..U+DCFF
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _pyarrow_parquet() -> ModuleType:
+    try:
+        return importlib.import_module("pyarrow.parquet")
+    except ImportError as exc:
+        raise MissingExtraError("batch", "pyarrow") from exc
+
+
+__all__ = ["TABLE_SUFFIXES", "count_rows", "read_csv", "read_parquet", "read_table"]

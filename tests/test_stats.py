@@ -1,0 +1,102 @@
+"""Corpus statistics and the HTML report, on a batch output built from hand-made articles."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FakeDetector
+from propscan.batch import run_batch
+from propscan.batch.report import render_html
+from propscan.batch.stats import corpus_stats
+from propscan.cli import app
+from propscan.errors import InputError
+
+ARTICLES = [  # FakeDetector marks evil / traitors / disaster
+    ("b1", "Bugle", "2021-01-05", "evil evil traitors and five more plain words here"),  # 9 words
+    ("b2", "Bugle", "2021-02-10T08:00:00Z", "a disaster of calm words only now"),  # 7 words
+    ("s1", "Star", "2021-02-11", "nothing at all to see"),  # 5 words
+    ("s2", "Star", "someday", "Evil plans"),  # 2 words, date unknown
+]
+
+
+@pytest.fixture
+def corpus_dir(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    rows = [{"id": i, "outlet": o, "published": p, "text": t} for i, o, p, t in ARTICLES]
+    rows.append({"id": "broken"})
+    feed.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    run_batch([str(feed)], tmp_path / "out", detector=FakeDetector(), chunk_size=2)
+    return tmp_path / "out"
+
+
+def test_rates_are_spans_per_1000_words_pooled_per_outlet(corpus_dir):
+    stats = corpus_stats(corpus_dir, by="outlet")
+    assert (stats.articles, stats.words, stats.errors) == (4, 23, 1)
+    bugle, star = stats.rates  # largest group first; a tie goes alphabetically
+    assert (bugle["group"], bugle["articles"], bugle["words"]) == ("Bugle", 2, 16)
+    assert bugle["Loaded_Language"] == pytest.approx(1000 * 2 / 16)
+    assert bugle["Exaggeration,Minimisation"] == pytest.approx(1000 * 1 / 16)
+    assert bugle["spans_per_1000"] == pytest.approx(1000 * 4 / 16)
+    assert star["Loaded_Language"] == pytest.approx(1000 * 1 / 7)
+    assert star["Name_Calling,Labeling"] == 0.0
+    assert stats.techniques()[0] == "Loaded_Language"
+
+
+def test_density_distribution_and_histogram_cover_every_article(corpus_dir):
+    stats = corpus_stats(corpus_dir)
+    assert sum(row["articles"] for row in stats.histogram) == 4
+    star = next(row for row in stats.density if row["group"] == "Star")
+    # s1 has no span; s2 is "Evil plans": 4 of 9 non-space characters
+    assert star["mean"] == pytest.approx((0 + 4 / 9) / 2)
+
+
+def test_top_span_texts_are_counted_case_insensitively(corpus_dir):
+    stats = corpus_stats(corpus_dir)
+    loaded = [row for row in stats.top_spans if row["technique"] == "Loaded_Language"]
+    assert loaded == [{"technique": "Loaded_Language", "text": "evil", "count": 3}]
+
+
+def test_trend_groups_by_month_and_leaves_out_unparseable_dates(corpus_dir):
+    stats = corpus_stats(corpus_dir, by="month")
+    assert [(row["month"], row["articles"]) for row in stats.trend] == [("2021-01", 1), ("2021-02", 2)]
+    assert [row["group"] for row in stats.rates] == ["(unknown)", "2021-01", "2021-02"]
+
+
+def test_grouping_by_an_unknown_column_names_the_choices(corpus_dir):
+    with pytest.raises(InputError, match=r"cannot group by 'author'; choose one of: .*outlet.*month"):
+        corpus_stats(corpus_dir, by="author")
+
+
+def test_stats_of_a_directory_without_output_says_how_to_make_one(tmp_path):
+    with pytest.raises(InputError, match="propscan batch"):
+        corpus_stats(tmp_path)
+
+
+def test_html_report_is_self_contained_with_three_plots_and_escaped_names(corpus_dir):
+    stats = corpus_stats(corpus_dir)
+    stats.rates[0]["group"] = "<script>alert(1)</script>"
+    page = render_html(stats)
+    assert page.count("<svg") == 3
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert not re.search(r"""(src|href)=["']?https?:""", page)  # nothing fetched from the network
+    assert "<script" not in page and "<link" not in page
+
+
+def test_cli_stats_prints_tables_and_writes_the_report(corpus_dir, tmp_path):
+    report = tmp_path / "stats.html"
+    result = CliRunner().invoke(app, ["stats", str(corpus_dir), "--by", "outlet", "--html", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "Spans per 1,000 words by outlet" in result.stdout and "Bugle" in result.stdout
+    assert "Change over time" in result.stdout
+    assert report.read_text(encoding="utf-8").count("<svg") == 3
+
+
+def test_cli_stats_json_and_bad_group_exit_2(corpus_dir):
+    result = CliRunner().invoke(app, ["stats", str(corpus_dir), "--json"])
+    assert json.loads(result.stdout)["articles"] == 4
+    bad = CliRunner().invoke(app, ["stats", str(corpus_dir), "--by", "author"])
+    assert bad.exit_code == 2 and "cannot group by" in bad.stderr
