@@ -3,6 +3,7 @@ it behind the CLI, and hand-made Documents. No model, no network."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -128,3 +129,24 @@ def tiny_detector(tiny_model_dir: Path):
     from propscan import Detector
 
     return Detector.load(tiny_model_dir, threads=1)
+
+
+CORPUS_ARTICLES = [  # FakeDetector marks evil / traitors / disaster
+    ("b1", "Bugle", "2021-01-05", "evil evil traitors and five more plain words here"),  # 9 words
+    ("b2", "Bugle", "2021-02-10T08:00:00Z", "a disaster of calm words only now"),  # 7 words
+    ("s1", "Star", "2021-02-11", "nothing at all to see"),  # 5 words
+    ("s2", "Star", "someday", "Evil plans"),  # 2 words, date unknown
+]
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    """A finished batch output of CORPUS_ARTICLES (2 outlets, 3 dated) plus one broken record."""
+    from propscan.batch import run_batch
+
+    feed = tmp_path / "feed.jsonl"
+    rows = [{"id": i, "outlet": o, "published": p, "text": t} for i, o, p, t in CORPUS_ARTICLES]
+    rows.append({"id": "broken"})
+    feed.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    run_batch([str(feed)], tmp_path / "out", detector=FakeDetector(), chunk_size=2)
+    return tmp_path / "out"

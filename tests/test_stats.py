@@ -8,29 +8,10 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FakeDetector
-from propscan.batch import run_batch
 from propscan.batch.report import render_html
 from propscan.batch.stats import corpus_stats
 from propscan.cli import app
 from propscan.errors import InputError
-
-ARTICLES = [  # FakeDetector marks evil / traitors / disaster
-    ("b1", "Bugle", "2021-01-05", "evil evil traitors and five more plain words here"),  # 9 words
-    ("b2", "Bugle", "2021-02-10T08:00:00Z", "a disaster of calm words only now"),  # 7 words
-    ("s1", "Star", "2021-02-11", "nothing at all to see"),  # 5 words
-    ("s2", "Star", "someday", "Evil plans"),  # 2 words, date unknown
-]
-
-
-@pytest.fixture
-def corpus_dir(tmp_path):
-    feed = tmp_path / "feed.jsonl"
-    rows = [{"id": i, "outlet": o, "published": p, "text": t} for i, o, p, t in ARTICLES]
-    rows.append({"id": "broken"})
-    feed.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
-    run_batch([str(feed)], tmp_path / "out", detector=FakeDetector(), chunk_size=2)
-    return tmp_path / "out"
 
 
 def test_rates_are_spans_per_1000_words_pooled_per_outlet(corpus_dir):

@@ -543,6 +543,12 @@ def serve(
         list[str] | None,
         typer.Option(help="A web origin (https://app.example) whose pages may call the API; repeatable."),
     ] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            help="A 'propscan batch' output directory to browse at /corpus (needs the batch extra)."
+        ),
+    ] = None,
 ) -> None:
     """Serve the web page and REST API (needs the optional 'server' extra)."""
     from .server import serve as run_server
@@ -550,6 +556,8 @@ def serve(
     options: dict[str, Any] = {"model": model, "allow_private_urls": allow_private_urls}
     if cors_origin:
         options["cors_origins"] = cors_origin
+    if corpus is not None:
+        options["corpus"] = corpus
     run_server(host, port, **options)
 
 

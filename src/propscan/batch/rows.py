@@ -6,7 +6,8 @@ Column names are stable, since researchers query them with SQL:
   ``outlet``, ``url``, ``published``, ``title`` (null when absent) and ``meta`` (every metadata
   field, as JSON), ``words``, ``chars``, ``spans``, ``density`` (share of non-space characters
   inside a span), one count column per technique (``n_loaded_language``, ...; see
-  :data:`COUNT_COLUMNS`), ``model`` and ``model_version``.
+  :data:`COUNT_COLUMNS`), ``model``, ``model_version`` and ``text`` (the analysed text, which the
+  span offsets index; last, so queries that skip it never read it).
 * ``spans``: ``id``, ``start``, ``end``, ``technique``, ``score``, ``text``.
 * ``errors``: ``row``, ``id``, ``source``, ``reason``.
 """
@@ -46,7 +47,7 @@ def _schemas() -> dict[str, Any]:
             + [(c, s) for c in META_COLUMNS]
             + [("meta", s), ("words", i32), ("chars", i32), ("spans", i32), ("density", f64)]
             + [(c, i32) for c in COUNT_COLUMNS.values()]
-            + [("model", s), ("model_version", s)]
+            + [("model", s), ("model_version", s), ("text", s)]
         ),
         "spans": pa.schema(
             [("id", s), ("start", i32), ("end", i32), ("technique", s), ("score", f64), ("text", s)]
@@ -100,6 +101,7 @@ def output_tables(
             art[column].append(summary.counts.get(label, 0))
         art["model"].append(model[0])
         art["model_version"].append(model[1])
+        art["text"].append(doc.text)
         for span in doc.spans:
             spans["id"].append(staged["id"])
             spans["start"].append(span.start)

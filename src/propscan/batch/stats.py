@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..techniques import LABELS
-from ._deps import need
+from .query import connect
 from .rows import COUNT_COLUMNS
 
 TIME_GROUPS = {
@@ -58,17 +57,7 @@ def corpus_stats(
     ``source``, ...) or a period of ``published`` (``month``, ``year``). ``top`` span texts per
     technique; the ``groups`` largest groups (by articles) are shown, the rest pooled as ``(other)``
     (time periods are never pooled)."""
-    duckdb = need("duckdb")
-    root = Path(directory)
-    articles, spans, errors = (root / t / "part-*.parquet" for t in ("articles", "spans", "errors"))
-    if not (root / "run.json").exists() or not any((root / "articles").glob("part-*.parquet")):
-        raise InputError(
-            f"{root} holds no batch output yet; create it with: propscan batch INPUT --output {root}"
-        )
-    db = duckdb.connect()
-    db.execute(f"CREATE VIEW articles AS SELECT * FROM read_parquet('{_sql_path(articles)}')")
-    done = "id IN (SELECT id FROM articles)"  # spans of a chunk still being written are left out
-    db.execute(f"CREATE VIEW spans AS SELECT * FROM read_parquet('{_sql_path(spans)}') WHERE {done}")
+    db = connect(directory)
     columns = [row[0] for row in db.execute("DESCRIBE articles").fetchall()]
     group = _group_expr(by, columns)
     if by not in TIME_GROUPS:  # keep the largest groups, pool the long tail
@@ -88,7 +77,7 @@ def corpus_stats(
     total_articles, total_words = db.execute(
         "SELECT count(*), coalesce(sum(words), 0) FROM articles"
     ).fetchone()
-    n_errors = db.execute(f"SELECT count(*) FROM read_parquet('{_sql_path(errors)}')").fetchone()[0]
+    n_errors = db.execute("SELECT count(*) FROM errors").fetchone()[0]
     return CorpusStats(
         by=by,
         articles=int(total_articles),
@@ -175,10 +164,6 @@ def _rows(db: Any, sql: str) -> list[dict[str, Any]]:
         {k: (0.0 if v is None and k in LABELS else v) for k, v in zip(names, row, strict=True)}
         for row in cursor.fetchall()
     ]
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 __all__ = ["CorpusStats", "corpus_stats"]

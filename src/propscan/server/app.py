@@ -8,6 +8,7 @@ loop) and return Document JSON. Bad input always gets a 4xx JSON error (see ``er
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
@@ -75,12 +76,20 @@ def create_app(
     limits: Limits = Limits(),
     batch_texts: int = 32,
     cors_origins: Sequence[str] = (),
+    corpus: str | os.PathLike[str] | None = None,
 ) -> FastAPI:
     """The propscan web app. ``detector`` (anything with the Detector interface) is loaded from
     ``model`` once when not given; ``fetch`` replaces the URL fetcher (tests pass a fake one);
     ``allow_private_urls`` lets intranet addresses through; ``batch_texts`` caps the texts that
     share one ``analyze_many`` call; ``cors_origins`` lists the web origins whose pages may call
-    the API from a browser (none by default)."""
+    the API from a browser (none by default); ``corpus``, the output directory of a
+    ``propscan batch`` run, adds the corpus browser at ``/corpus`` and ``/v1/corpus`` (needs the
+    ``batch`` extra)."""
+    browse = None
+    if corpus is not None:  # checked before the model loads, so a wrong directory fails fast
+        from ..batch.corpus import Corpus
+
+        browse = Corpus(corpus)
     det = detector if detector is not None else Detector.load(model)
     batcher = MicroBatcher(det, max_texts=batch_texts)
 
@@ -108,6 +117,10 @@ def create_app(
         )
     install_handlers(app)
     page = _page(limits)
+    if browse is not None:
+        from .corpus import add_corpus_routes
+
+        add_corpus_routes(app, browse, _PAGE_HEADERS)
 
     def check_text(text: str, what: str = "text") -> str:
         try:  # JSON can carry lone surrogates ("\ud800"), which are not text; the tokenizer fails on them

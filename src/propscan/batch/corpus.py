@@ -1,0 +1,146 @@
+"""Browse a batch output: filter its articles by outlet, technique and date, and open one as a
+Document. The web app's corpus page (``propscan serve --corpus DIR``) is a front end of this."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..document import Document, Span
+from ..errors import InputError
+from ..techniques import LABELS
+from .query import connect
+
+PUBLISHED_DATE = "try_cast(left(published, 10) AS DATE)"  # as `propscan stats` reads dates
+MAX_PAGE = 200
+# a text file's headline is its first line; pages extracted from HTML have a title
+_LIST_COLUMNS = (
+    "id, coalesce(title, left(split_part(ltrim(text), chr(10), 1), 160)) AS headline, "
+    "outlet, published, source, words, spans, density"
+)
+
+
+class ArticleNotFound(InputError):
+    code = "E-NOT-FOUND"
+    http_status = 404
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to show; None means any. Dates are inclusive ISO dates (``2021-03-05``)."""
+
+    outlet: str | None = None
+    technique: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.technique is not None and self.technique not in LABELS:
+            raise InputError(f"unknown technique {self.technique!r}; use one of: {', '.join(LABELS)}")
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None:
+                try:
+                    dt.date.fromisoformat(value)
+                except ValueError:
+                    raise InputError(f"{name} must be a date like 2021-03-05, got {value!r}") from None
+
+    def where(self) -> tuple[str, list[Any]]:
+        """A SQL condition on ``articles`` and its parameters (values are never pasted into SQL)."""
+        clauses, params = ["TRUE"], []
+        if self.outlet is not None:
+            clauses.append("outlet = ?")
+            params.append(self.outlet)
+        if self.technique is not None:
+            clauses.append("id IN (SELECT id FROM spans WHERE technique = ?)")
+            params.append(self.technique)
+        if self.since is not None:
+            clauses.append(f"{PUBLISHED_DATE} >= ?")
+            params.append(dt.date.fromisoformat(self.since))
+        if self.until is not None:
+            clauses.append(f"{PUBLISHED_DATE} <= ?")
+            params.append(dt.date.fromisoformat(self.until))
+        return " AND ".join(clauses), params
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of matching articles (newest first) and how many match in all."""
+
+    total: int
+    offset: int
+    articles: list[dict[str, Any]]  # id, headline, outlet, published, source, words, spans, density
+
+
+class Corpus:
+    """A batch output directory opened for browsing. Safe to share between threads: every query
+    runs on its own DuckDB cursor."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.root = Path(directory)
+        self._db = connect(self.root)
+
+    def _query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self._db.cursor()
+        try:
+            result = cursor.execute(sql, params or [])
+            names = [d[0] for d in result.description]
+            return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+        finally:
+            cursor.close()
+
+    def facets(self) -> dict[str, Any]:
+        """What the filters can take: outlets and techniques with article counts, the date range."""
+        outlets = self._query(
+            "SELECT outlet, count(*) AS articles FROM articles WHERE outlet IS NOT NULL "
+            "GROUP BY outlet ORDER BY articles DESC, outlet"
+        )
+        techniques = self._query(
+            "SELECT technique, count(DISTINCT id) AS articles FROM spans GROUP BY technique "
+            "ORDER BY articles DESC, technique"
+        )
+        (dates,) = self._query(
+            f"SELECT count(*) AS articles, min({PUBLISHED_DATE}) AS first, max({PUBLISHED_DATE}) AS last "
+            "FROM articles"
+        )
+        return {
+            "articles": dates["articles"],
+            "outlets": outlets,
+            "techniques": techniques,
+            "first": dates["first"].isoformat() if dates["first"] else None,
+            "last": dates["last"].isoformat() if dates["last"] else None,
+        }
+
+    def search(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
+        """The articles that match ``filters``, newest first (undated last), ``limit`` at a time."""
+        if not 1 <= limit <= MAX_PAGE or offset < 0:
+            raise InputError(f"limit must be 1 to {MAX_PAGE} and offset 0 or more, got {limit}, {offset}")
+        where, params = filters.where()
+        (count,) = self._query(f"SELECT count(*) AS n FROM articles WHERE {where}", params)
+        rows = self._query(
+            f"SELECT {_LIST_COLUMNS} FROM articles WHERE {where} "
+            f"ORDER BY {PUBLISHED_DATE} DESC NULLS LAST, row LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return Page(total=int(count["n"]), offset=offset, articles=rows)
+
+    def document(self, article_id: str) -> Document:
+        """The article ``article_id`` with its spans, as the batch run found them."""
+        found = self._query(
+            "SELECT id, title, outlet, published, url, source, text FROM articles WHERE id = ?", [article_id]
+        )
+        if not found:
+            raise ArticleNotFound(f"no article with id {article_id!r} in {self.root}")
+        article = found[0]
+        spans = self._query(
+            'SELECT start, "end", technique, score FROM spans WHERE id = ? ORDER BY start, "end"',
+            [article_id],
+        )
+        meta = {k: v for k, v in article.items() if k != "text" and v is not None}
+        return Document(article["text"], [Span(**s) for s in spans], meta)
+
+
+__all__ = ["MAX_PAGE", "ArticleNotFound", "Corpus", "Filters", "Page"]
