@@ -50,6 +50,12 @@ CHUNK = 64  # records analysed per call, so memory stays bounded on huge JSONL i
 PROGRESS_MIN = 8  # below this many records a progress bar is noise
 _USAGE_ERRORS = (InputError, DataError)  # problems with what was typed -> exit 2
 
+# options that several commands share, so their meaning and help read the same everywhere
+ModelOption = Annotated[str | None, typer.Option(help="Model name or directory; default: the shipped model.")]
+ThresholdOption = Annotated[
+    float | None, typer.Option(min=0.0, max=1.0, help="Decision threshold; default: the model's.")
+]
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -150,12 +156,8 @@ def analyze(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
     ] = None,
-    threshold: Annotated[
-        float | None, typer.Option(min=0.0, max=1.0, help="Decision threshold; default: the model's.")
-    ] = None,
-    model: Annotated[
-        str | None, typer.Option(help="Model name or directory; default: the shipped model.")
-    ] = None,
+    threshold: ThresholdOption = None,
+    model: ModelOption = None,
     batch_size: Annotated[
         int | None, typer.Option(min=1, help="Windows per forward pass; default: the detector's.")
     ] = None,
@@ -265,12 +267,8 @@ def batch(
             min=1, help="Model copies: processes (local, default 1) or Ray actors (default: cores)."
         ),
     ] = None,
-    threshold: Annotated[
-        float | None, typer.Option(min=0.0, max=1.0, help="Decision threshold; default: the model's.")
-    ] = None,
-    model: Annotated[
-        str | None, typer.Option(help="Model name or directory; default: the shipped model.")
-    ] = None,
+    threshold: ThresholdOption = None,
+    model: ModelOption = None,
     chunk_size: Annotated[
         int, typer.Option(min=1, help="Records per chunk, the unit of work and of resuming.")
     ] = CHUNK_SIZE,
@@ -397,9 +395,7 @@ def classify(
     articles_dir: Annotated[Path, typer.Argument(help="Directory of article<ID>.txt files.")],
     template: Annotated[Path, typer.Argument(help="Rows ID<TAB>?<TAB>START<TAB>END (a PTC TC template).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the labelled rows.")],
-    model: Annotated[
-        str | None, typer.Option(help="Model name or directory; default: the shipped model.")
-    ] = None,
+    model: ModelOption = None,
 ) -> None:
     """Label given spans with their technique (the TC task).
 
@@ -436,9 +432,7 @@ def classify(
 def evaluate(
     data: Annotated[Path, typer.Option("--data", help="A PTC corpus directory (like shared/ptc).")],
     split: Annotated[str, typer.Option(help="Split of splits.json to score on.")] = "val",
-    model: Annotated[
-        str | None, typer.Option(help="Model name or directory; default: the shipped model.")
-    ] = None,
+    model: ModelOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Score a model on a corpus split: SI, TC and FLC, and F1 per technique."""
@@ -529,9 +523,7 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-    model: Annotated[
-        str | None, typer.Option(help="Model name or directory; default: the shipped model.")
-    ] = None,
+    model: ModelOption = None,
     allow_private_urls: Annotated[
         bool,
         typer.Option(

@@ -22,7 +22,6 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from itertools import pairwise
 from pathlib import Path
 from typing import TextIO
 
@@ -32,10 +31,10 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from ..document import Document, Span
+from ..document import Document
 from ..errors import InputError
 from ..techniques import get
-from .report import render_report
+from .report import render_report, segments
 
 FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "ptc", "html")
 
@@ -160,15 +159,7 @@ def highlight(doc: Document) -> Text:
     """The document text with each character styled by the innermost span covering it (the
     shortest, then the highest score); characters inside two or more spans are underlined."""
     out = Text(doc.text)
-    spans = doc.spans  # sorted by start
-    cuts = sorted({0, len(doc.text), *(s.start for s in spans), *(s.end for s in spans)})
-    active: list[Span] = []
-    nxt = 0
-    for a, b in pairwise(cuts):
-        while nxt < len(spans) and spans[nxt].start <= a:
-            active.append(spans[nxt])
-            nxt += 1
-        active = [s for s in active if s.end > a]
+    for a, b, active in segments(doc):
         if not active:
             continue
         inner = min(active, key=lambda s: (s.end - s.start, -s.score, s.technique))
