@@ -70,8 +70,8 @@ def render_report(docs: Sequence[Document], *, title: str | None = None) -> str:
         # the report needs nothing from the network: forbid it, so a bug cannot leak a request
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
-        f"<title>{escape(visible(str(title)))}</title>\n<style>\n{asset('report.css')}</style>\n</head>\n<body>\n"
-        f'<header class="ps-report ps-header"><h1>{escape(visible(str(title)))}</h1>'
+        f"<title>{html_text(title)}</title>\n<style>\n{asset('report.css')}</style>\n</head>\n<body>\n"
+        f'<header class="ps-report ps-header"><h1>{html_text(title)}</h1>'
         '<p class="ps-muted">Highlighted passages use a propaganda technique according to the model. '
         "Hover over or tab to a passage for the technique, its definition and the model's confidence. "
         "Scores are uncalibrated: treat each span as a prompt to look closer, not as a verdict."
@@ -105,11 +105,16 @@ def visible(text: str) -> str:
     return _BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
+def html_text(value: object) -> str:
+    """Untrusted ``value`` as HTML text or attribute content: escaped, bidi controls made visible."""
+    return escape(visible(str(value)), quote=True)
+
+
 def render_fragment(doc: Document) -> str:
     """A static highlighted view of one Document (inline styles, no script), for notebooks."""
     parts = []
     for start, end, covering in segments(doc):
-        piece = escape(visible(doc.text[start:end]))
+        piece = html_text(doc.text[start:end])
         if not covering:
             parts.append(piece)
             continue
@@ -129,7 +134,7 @@ def render_fragment(doc: Document) -> str:
         for label, count in summary.counts.items()
     )
     title = doc.meta.get("title")
-    head = f"<strong>{escape(visible(str(title)))}</strong><br>" if title else ""
+    head = f"<strong>{html_text(title)}</strong><br>" if title else ""
     return (
         '<div class="propscan-doc" style="font-family:system-ui,sans-serif;line-height:1.9">'
         f"{head}<div>{summary.span_count} spans, propaganda density {summary.density:.1%}</div>"
@@ -140,6 +145,7 @@ def render_fragment(doc: Document) -> str:
 
 __all__ = [
     "asset",
+    "html_text",
     "render_fragment",
     "render_report",
     "report_data",

@@ -28,6 +28,7 @@ from ..document import Document, Span
 from ..errors import PropscanError
 from ..io.readers import Record
 from ..io.report import asset, render_report, script_json, techniques_json
+from ..io.url import fetch_url
 from ..techniques import TECHNIQUES
 from .batcher import MicroBatcher
 from .errors import ApiError, BodyLimit, install_handlers, status_of
@@ -152,7 +153,7 @@ def create_app(
         return check_text(article.text or ""), {}
 
     async def from_url(url: str) -> tuple[str, dict[str, Any]]:
-        fetcher = fetch or _default_fetch()
+        fetcher = fetch or fetch_url
         record = await run_in_threadpool(fetcher, url, allow_private=allow_private_urls)
         if record.text is None:
             raise ApiError(422, "E-INPUT", f"{url}: {record.error}")
@@ -255,14 +256,6 @@ def _item_error(index: int, exc: BaseException) -> dict[str, Any]:
     else:
         raise exc  # a bug, not bad input: the whole call fails with a 500
     return {"index": index, "status": status, "code": code, "message": message}
-
-
-def _default_fetch() -> Fetch:
-    try:
-        from ..io.url import fetch_url
-    except ImportError as exc:
-        raise ApiError(501, "E-UNSUPPORTED", "this propscan version cannot fetch URLs") from exc
-    return fetch_url
 
 
 def _page(limits: Limits) -> str:

@@ -5,7 +5,6 @@ renders. The page is plain HTML with a GET form, so it needs no script and every
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -15,7 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..batch.corpus import Corpus, Filters, Page
 from ..errors import InputError
-from ..io.report import render_report, visible
+from ..io.report import html_text as _e
+from ..io.report import render_report
 from ..techniques import TECHNIQUES, get
 
 PAGE_SIZE = 50
@@ -161,10 +161,6 @@ def _results(found: Page, values: dict[str, str]) -> str:
 
 def _url(values: dict[str, str], page: int) -> str:
     return "/corpus?" + urlencode({**{k: v for k, v in values.items() if v}, "page": page})
-
-
-def _e(text: Any) -> str:
-    return escape(visible(str(text)), quote=True)
 
 
 __all__ = ["PAGE_SIZE", "add_corpus_routes"]
