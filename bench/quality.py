@@ -1,6 +1,6 @@
 """Quality on the val split: train the shipped recipe on `train` only, score SI / TC / FLC on val.
 
-    python bench/quality.py [--data ../shared/ptc] [--epochs 4] [--seeds 13] [--output runs/quality]
+    python bench/quality.py [--recipe fast|accurate] [--data ../shared/ptc] [--seeds 13] [--output DIR]
 
 Each seed trains a model on the 334 `train` articles (thresholds tuned on val, as the recipe does),
 then prints val precision / recall / F1 for SI and FLC, TC micro-F1, F1 per technique and what int8
@@ -27,7 +27,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--recipe", choices=("fast", "accurate"), default="fast")
+    parser.add_argument("--epochs", type=int, default=None, help="default: the recipe's")
     parser.add_argument("--seeds", type=int, nargs="+", default=[13])
     parser.add_argument("--output", type=Path, default=Path("runs/quality"))
     parser.add_argument("--skip-train", action="store_true", help="re-score models already in --output")
@@ -35,14 +36,18 @@ def main() -> None:
 
     from propscan import Detector
     from propscan.evaluate import evaluate
-    from propscan.train import train
+    from propscan.train import recipe_options, train
+
+    options = recipe_options(args.recipe)
+    if args.epochs:
+        options["epochs"] = args.epochs
 
     results = []
     for seed in args.seeds:
         out = args.output / f"seed{seed}"
         if not args.skip_train:
             t0 = time.time()
-            train(args.data, "train", out, epochs=args.epochs, seed=seed)
+            train(args.data, "train", out, **{**options, "seed": seed})
             print(f"seed {seed}: trained in {(time.time() - t0) / 60:.1f} min")
         report = json.loads((out / "val_report.json").read_text("utf-8"))
         results.append(report)
@@ -60,7 +65,7 @@ def main() -> None:
                 f"stdev {statistics.stdev(values):.4f}, min {min(values):.4f}, max {max(values):.4f}"
             )
 
-    shipped = Detector.load()
+    shipped = Detector.load(args.recipe)
     card = (shipped.model.directory / "MODEL_CARD.md").read_text("utf-8")
     start = card.find("## Measured scores")
     print(f"\nshipped model {shipped.name}: its card states\n{card[start : card.find('| technique', start)]}")
@@ -76,6 +81,8 @@ def _print(title: str, r: dict) -> None:
     print(f"  SI   P {r['si']['precision']:.4f}  R {r['si']['recall']:.4f}  F1 {r['si']['f1']:.4f}")
     print(f"  TC   micro-F1 {r['tc']:.4f}")
     print(f"  FLC  P {r['flc']['precision']:.4f}  R {r['flc']['recall']:.4f}  F1 {r['flc']['f1']:.4f}")
+    if "ece" in r:
+        print(f"  ECE  {r['ece']:.4f} calibrated ({r.get('ece_uncalibrated', float('nan')):.4f} raw scores)")
     unq = r.get("unquantized")
     if unq:  # int8 at the fp32 twin's settings when those differ from the final ones
         same = unq.get("int8_same_settings") or {"si": r["si"]["f1"], "tc": r["tc"], "flc": r["flc"]["f1"]}

@@ -1,6 +1,8 @@
 """Speed of propscan against a plain transformers token-classification pipeline, in one run.
 
-    python bench/speed.py [--model NAME_OR_PATH] [--articles ../shared/ptc/test-articles]
+    python bench/speed.py [--model fast|accurate|PATH] [--articles ../shared/ptc/test-articles]
+
+Targets on a 2-core laptop-class CPU: fast >= 15 articles/s, accurate >= 2 articles/s.
 
 Prints articles/s and tokens/s of Detector.analyze_many over the articles, cold-start time (a new
 process: import, load and verify the model, analyze one sentence), peak RSS of a process that
@@ -20,6 +22,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_ARTICLES = HERE.parent.parent / "shared" / "ptc" / "test-articles"
+TARGETS = {"fast": 15.0, "accurate": 2.0}  # articles/s on this project's 2-core reference machine
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -93,7 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", default=None, help="model name or directory (default: shipped)")
+    parser.add_argument("--model", default=None, help="fast (default), accurate, or a model directory")
     parser.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES)
     parser.add_argument("--no-pipeline", action="store_true", help="skip the transformers comparison")
     args = parser.parse_args()
@@ -126,7 +129,9 @@ def main() -> None:
 
     runs = [propscan_throughput(det, texts) for _ in range(3)]
     aps, tps = max(runs)
-    print(f"propscan: {aps:.1f} articles/s, {tps:.0f} tokens/s (best of 3)")
+    target = TARGETS.get(args.model or "fast")
+    verdict = f" (target >= {target}: {'met' if aps >= target else 'MISSED'})" if target else ""
+    print(f"propscan: {aps:.1f} articles/s, {tps:.0f} tokens/s (best of 3){verdict}")
     if args.no_pipeline:
         return
     base = pipeline_throughput(texts, n_tokens, det.config.max_tokens)

@@ -358,10 +358,14 @@ def test_train_passes_only_given_options(monkeypatch, tmp_path):
     calls = []
     module = types.ModuleType("propscan.train")
     module.train = lambda data_dir, split, output, **options: calls.append((data_dir, split, output, options))
+    module.recipe_options = lambda name: {"base": f"base-of-{name}", "epochs": 9}
     monkeypatch.setitem(sys.modules, "propscan.train", module)
     result = run("train", "--data", tmp_path, "--split", "all", "--output", tmp_path / "m", "--epochs", "3")
     assert result.exit_code == 0, result.stderr
-    assert calls == [(tmp_path, "all", tmp_path / "m", {"epochs": 3})]
+    assert calls == [(tmp_path, "all", tmp_path / "m", {"base": "base-of-fast", "epochs": 3})]
+    result = run("train", "--data", tmp_path, "--recipe", "accurate", "--output", tmp_path / "a")
+    assert result.exit_code == 0, result.stderr
+    assert calls[-1] == (tmp_path, "train", tmp_path / "a", {"base": "base-of-accurate", "epochs": 9})
 
 
 def test_train_rejects_unknown_split(tmp_path):

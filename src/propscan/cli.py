@@ -51,7 +51,12 @@ PROGRESS_MIN = 8  # below this many records a progress bar is noise
 _USAGE_ERRORS = (InputError, DataError)  # problems with what was typed -> exit 2
 
 # options that several commands share, so their meaning and help read the same everywhere
-ModelOption = Annotated[str | None, typer.Option(help="Model name or directory; default: the shipped model.")]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        help="fast (the default), accurate (after 'propscan models install accurate'), or a model directory."
+    ),
+]
 ThresholdOption = Annotated[
     float | None, typer.Option(min=0.0, max=1.0, help="Decision threshold; default: the model's.")
 ]
@@ -63,6 +68,11 @@ R = TypeVar("R")
 class TrainSplit(StrEnum):
     train = "train"
     all = "all"
+
+
+class Recipe(StrEnum):
+    fast = "fast"
+    accurate = "accurate"
 
 
 class Engine(StrEnum):
@@ -488,10 +498,13 @@ def train(
     split: Annotated[
         TrainSplit, typer.Option(help="'train' to tune on val, 'all' for the shipped model.")
     ] = TrainSplit.train,
+    recipe: Annotated[
+        Recipe, typer.Option(help="fast: MiniLM-L6, all layers trained; accurate: MPNet-base, top 3 layers.")
+    ] = Recipe.fast,
     epochs: Annotated[int | None, typer.Option(min=1, help="Training epochs; default: the config's.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed; default: the config's.")] = None,
     base: Annotated[
-        str | None, typer.Option(help="Base encoder, e.g. minilm; default: the config's.")
+        str | None, typer.Option(help="Base encoder (minilm or mpnet); default: the recipe's.")
     ] = None,
     reference: Annotated[
         Path | None,
@@ -509,7 +522,10 @@ def train(
         if missing == "propscan":
             raise
         raise MissingExtraError("train", missing or "torch") from exc
-    options = {k: v for k, v in {"epochs": epochs, "seed": seed, "base": base}.items() if v is not None}
+    from .train import recipe_options
+
+    given = {"epochs": epochs, "seed": seed, "base": base}
+    options = {**recipe_options(recipe.value), **{k: v for k, v in given.items() if v is not None}}
     if reference is not None:
         options["reference"] = reference
     run_train(data, split.value, output, **options)
@@ -578,6 +594,11 @@ def techniques(
     for t in TECHNIQUES:
         table.add_row(Text(t.label, style=f"bold {t.color}"), t.name, t.definition, t.example)
     Console(highlight=False).print(table)
+
+
+from .cli_models import models_app  # noqa: E402  (it uses _handles_errors from above)
+
+app.add_typer(models_app, name="models")
 
 
 def main() -> None:

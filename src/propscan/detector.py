@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 
+from .calibration import Calibrator
 from .decode import BlockOutput, char_span, token_range, token_runs
 from .document import Document, Span
 from .errors import InputError, InvalidSpanError
 from .features import lower, span_features
-from .model import Model, resolve
+from .model import Model, ModelConfig, resolve
 from .techniques import LABELS
 from .text import context_bounds
 from .windows import Window, pack, split_blocks, tokenize_block, window_bounds
@@ -32,6 +33,15 @@ class Detector:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.config = model.config
+
+    @property
+    def config(self) -> ModelConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: ModelConfig) -> None:  # tuning swaps configs: keep the calibrator in step
+        self._config = config
+        self._calibrate = Calibrator.from_json(config.extra.get("calibration"))
 
     @classmethod
     def load(
@@ -160,7 +170,10 @@ class Detector:
         for (start, end, p_any), p in zip(found, tech, strict=True):
             best = int(p.argmax())
             for label in np.flatnonzero(p >= self.config.multi_label_threshold).tolist() or [best]:
-                spans.append(Span(start, end, LABELS[label], round(p_any * float(p[label]), 4)))
+                score = p_any * float(p[label])  # ranks well; the calibrator makes it P(right)
+                if self._calibrate is not None:
+                    score = float(self._calibrate(score))
+                spans.append(Span(start, end, LABELS[label], round(score, 4)))
         return spans
 
     def _span_probs(

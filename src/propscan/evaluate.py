@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from .calibration import ece, reliability, span_hits
 from .document import Document, Span
 from .errors import ModelError
 from .io.ptc import load_split
@@ -31,6 +32,8 @@ class EvalReport:
     per_technique: dict[str, dict[str, PRF]]  # label -> {"tc": PRF, "flc": PRF}
     n_articles: int
     n_gold_spans: int  # gold label rows; a span with k techniques counts k times
+    ece: float = 0.0  # expected calibration error of the predicted spans' scores (see calibration)
+    reliability: tuple[dict, ...] = ()  # per score bin: n, mean score, share right
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +46,8 @@ class EvalReport:
             },
             "n_articles": self.n_articles,
             "n_gold_spans": self.n_gold_spans,
+            "ece": self.ece,
+            "reliability": list(self.reliability),
         }
 
 
@@ -69,6 +74,7 @@ def evaluate(
         {k: [(s, e) for s, e, _ in v] for k, v in flc_gold.items()},
     )
     flc, flc_per = flc_score(flc_pred, flc_gold)
+    hits = [h for a, d in zip(articles, docs, strict=True) for h in span_hits(d, a.to_document())]
 
     tc_pred, tc_gold = [], []
     for article in articles:
@@ -89,7 +95,17 @@ def evaluate(
         label: {"tc": tc_per.get(label, zero), "flc": flc_per.get(label, zero)}
         for label in dict.fromkeys([*flc_per, *tc_per])
     }
-    return EvalReport(si, tc, flc, per_technique, len(articles), len(tc_gold))
+    scores, right = [s for s, _ in hits], [h for _, h in hits]
+    return EvalReport(
+        si,
+        tc,
+        flc,
+        per_technique,
+        len(articles),
+        len(tc_gold),
+        ece(scores, right),
+        tuple(reliability(scores, right)),
+    )
 
 
 __all__ = ["EvalReport", "Evaluable", "evaluate"]

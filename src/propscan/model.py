@@ -26,7 +26,7 @@ from .errors import ChecksumError, ModelError
 from .techniques import LABELS
 
 MODELS_DIR = Path(__file__).parent / "models"
-DEFAULT_MODEL = "minilm-ptc"
+DEFAULT_MODEL = "fast"
 REQUIRED = ("config.json", "model.onnx", "span_head.npz", "tokenizer.json", "MODEL_CARD.md")
 
 
@@ -64,7 +64,9 @@ def resolve(name_or_path: str | os.PathLike[str] | None) -> Path:
         name_or_path = DEFAULT_MODEL
     shipped = MODELS_DIR / str(name_or_path)
     if str(name_or_path) and "/" not in str(name_or_path) and shipped.is_dir():
-        return shipped
+        from .registry import locate  # registry imports this module
+
+        return locate(str(name_or_path))
     path = Path(name_or_path)
     if path.is_dir():
         return path
@@ -83,8 +85,12 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+OPTIONAL = ("base.json", "base.bin")  # a model with frozen base layers: see propscan.basepart
+
+
 def write_checksums(directory: Path) -> None:
-    lines = [f"{sha256(directory / name)}  {name}" for name in REQUIRED]
+    names = [*REQUIRED, *(n for n in OPTIONAL if (directory / n).is_file())]
+    lines = [f"{sha256(directory / name)}  {name}" for name in names]
     (directory / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -98,7 +104,12 @@ def verify(directory: Path) -> dict[str, str]:
         parts = line.split()
         if len(parts) == 2:
             expected[parts[1]] = parts[0]
-    for name in REQUIRED:
+    if "base.bin" in expected and not (directory / "base.bin").is_file():
+        raise ModelError(
+            f"{directory} needs its base weights (base.bin), which are not installed: run "
+            f"'propscan models install {directory.name}'"
+        )
+    for name in [*REQUIRED, *(n for n in OPTIONAL if n in expected)]:
         path = directory / name
         if not path.is_file():
             raise ModelError(f"{path} is missing from the model directory; re-install or re-train the model")
@@ -143,8 +154,9 @@ class Model:
         if tuple(self.config.labels) != LABELS:
             raise ModelError(f"{directory / 'config.json'} lists labels this propscan version does not know")
         self.tokenizer = load_tokenizer(str(directory / "tokenizer.json"))
-        self.cls_id = self.tokenizer.token_to_id("[CLS]")
-        self.sep_id = self.tokenizer.token_to_id("[SEP]")
+        # BERT tokenizers say [CLS]/[SEP]; MPNet's say <s>/</s>: the config records the ids
+        self.cls_id = int(self.config.extra.get("cls_id", self.tokenizer.token_to_id("[CLS]")))
+        self.sep_id = int(self.config.extra.get("sep_id", self.tokenizer.token_to_id("[SEP]")))
         self.pad_id = int(self.config.extra.get("pad_id", 0))
         head = np.load(directory / "span_head.npz")
         self.head = {k: head[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..calibration import BINS
 from ..model import ModelConfig
 from ..techniques import LABELS
 
@@ -25,7 +26,17 @@ def model_card(
         "",
         "## Model",
         f"- Base encoder: `{base.name}` from the PyPI package `{base.package}`, "
-        f"model.safetensors sha256 `{base.safetensors_sha256}` (license: Apache-2.0).",
+        f"model.safetensors sha256 `{base.safetensors_sha256}` (license: {base.license}).",
+        *(
+            [
+                f"- The embeddings and the bottom {cfg.frozen_layers} of {base.layers} encoder layers keep "
+                "the base weights (frozen in training); the shipped part holds the layers above them and the "
+                "heads. `propscan models install` rebuilds the frozen part (`base.bin`) from the base "
+                "weights, bit for bit (checked by sha256)."
+            ]
+            if getattr(cfg, "frozen_layers", 0)
+            else []
+        ),
         "- Heads: a token head (inside any span + one channel per technique) and a span head "
         "(MLP over the window's [CLS] vector, the mean and max of the span's token vectors, the "
         "mean of its sentence's token vectors and 5 article-level features such as repetition of "
@@ -45,7 +56,7 @@ def model_card(
         "",
         "## Training command",
         "```",
-        f"propscan train --data ../shared/ptc --split {split} --output MODEL_DIR --epochs {cfg.epochs} "
+        f"propscan train --data ../shared/ptc --recipe {recipe_of(cfg)} --split {split} --output MODEL_DIR "
         f"--seed {cfg.seed}" + ("" if split == "train" else " --reference TRAIN_SPLIT_MODEL_DIR"),
         "```",
         f"Training settings: {', '.join(f'{k}={v}' for k, v in vars(cfg).items() if k not in _TUNED)}.",
@@ -53,6 +64,10 @@ def model_card(
     ]
     if val:
         lines += _scores(val)
+        lines += _calibration(config, val)
+    speed = config.extra.get("scores", {})
+    if "articles_per_s" in speed:
+        lines += ["## Speed", f"{speed['articles_per_s']} articles/s ({speed.get('speed_note', '')}).", ""]
     lines += [
         "## Limitations",
         "- English news only. On other genres (opinion blogs, fiction, social media, speeches) expect "
@@ -60,7 +75,9 @@ def model_card(
         "- The corpus is small (371 articles, 6,128 spans) and its annotators disagree often; rare "
         "techniques (Whataboutism, Black-and-White Fallacy, Thought-terminating Cliches, Causal "
         "Oversimplification, Appeal to Authority) are found least reliably.",
-        "- Scores are the model's probabilities, not yet calibrated.",
+        "- Span scores are calibrated on held-out folds of the training articles: on text like PTC "
+        "news they are close to the share of spans that are right (see Calibration). On other "
+        "genres the model is more often wrong than its scores say.",
         "- int8 dynamic quantization scales activations per batch of windows, so results shift "
         "slightly with what else is in the batch (val SI F1 of the train-split model: 0.452 at the "
         "default batch_size=8, 0.435 at batch_size=1; TC unchanged). batch_size=1 makes an "
@@ -110,4 +127,43 @@ def _scores(val: dict) -> list[str]:
         per = val.get("per_technique", {}).get(label)
         if per:
             lines.append(f"| {label} | {per['tc']['f1']:.3f} | {per['flc']['f1']:.3f} |")
+    return [*lines, ""]
+
+
+def recipe_of(cfg: Any) -> str:
+    from .loop import RECIPES
+
+    def same(a: Any, b: Any) -> bool:  # tuples come back from JSON as lists
+        return (list(a) if isinstance(a, tuple | list) else a) == (list(b) if isinstance(b, tuple | list) else b)
+
+    for name, preset in sorted(RECIPES.items(), key=lambda kv: -len(kv[1])):
+        if all(same(getattr(cfg, k), v) for k, v in preset.items()):
+            return name
+    return "fast"
+
+
+def _calibration(config: ModelConfig, val: dict) -> list[str]:
+    fit = config.extra.get("calibration_fit")
+    if not fit or "ece" not in val:
+        return []
+    lines = [
+        "## Calibration",
+        "",
+        "A span's score is the probability that it is right: that a gold span of the same technique "
+        "overlaps it. Raw scores (mean token probability x technique probability) are mapped by an "
+        f"isotonic fit on {fit['spans']} spans predicted for held-out articles by {fit['folds']} models "
+        f"of this recipe, each trained on the other {fit['folds'] - 1} folds of `train` "
+        f"({fit['share_right']:.0%} of those spans were right).",
+        "",
+        f"Expected calibration error on val ({BINS} equal-width bins): **{val['ece']:.4f}** "
+        f"(raw scores: {val.get('ece_uncalibrated', float('nan')):.4f}). Reliability plot: "
+        "[reliability.svg](reliability.svg).",
+        "",
+        "| score bin | spans | mean score | share right |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['lo']:.1f}-{r['hi']:.1f} | {r['n']} | {r['confidence']:.3f} | {r['accuracy']:.3f} |"
+        for r in val.get("reliability", [])
+    ]
     return [*lines, ""]

@@ -28,15 +28,24 @@ class Example:
     context_masks: list[np.ndarray]  # each (T,) 1.0 on the tokens of the span's sentence(s)
     span_feats: list[np.ndarray]  # each (F,)
     span_targets: list[np.ndarray]  # each (L,) label distribution (k labels -> 1/k each)
+    hidden: torch.Tensor | None = None  # (T, H) output of the frozen layers, when training above them
 
 
 def build_examples(
-    docs: Sequence[Document], tokenizer: Tokenizer, max_tokens: int, min_overlap: int
+    docs: Sequence[Document],
+    tokenizer: Tokenizer,
+    max_tokens: int,
+    min_overlap: int,
+    cls_id: int,
+    sep_id: int,
+    teacher: Sequence[dict[tuple[int, int], np.ndarray]] | None = None,
+    teacher_weight: float = 0.0,
 ) -> list[Example]:
-    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    """Training windows of ``docs``. With ``teacher`` (per doc: a technique distribution for each
+    gold span's offsets), span targets mix the gold labels with it (distillation)."""
     n_labels = len(LABELS)
     examples = []
-    for doc in docs:
+    for n, doc in enumerate(docs):
         lowered = lower(doc.text)
         by_offsets: dict[tuple[int, int], list[int]] = defaultdict(list)
         for span in doc.spans:
@@ -62,6 +71,8 @@ def build_examples(
                 dist = np.zeros(n_labels, dtype=np.float32)
                 for label in labels:
                     dist[label] += 1.0 / len(labels)
+                if teacher is not None and (start, end) in teacher[n]:
+                    dist = (1 - teacher_weight) * dist + teacher_weight * teacher[n][(start, end)]
                 masks.append(mask)
                 cs, ce = context_bounds(doc.text, start, end)
                 context = np.zeros(n + 2, dtype=np.float32)
@@ -75,7 +86,7 @@ def build_examples(
 
 
 def batches(examples: list[Example], batch_size: int, pad_id: int, rng: random.Random):
-    """Shuffled, padded batches as tensors."""
+    """Shuffled, padded batches as tensors; with cached frozen-layer states, those instead of ids."""
     order = list(range(len(examples)))
     rng.shuffle(order)
     for i in range(0, len(order), batch_size):
@@ -86,9 +97,14 @@ def batches(examples: list[Example], batch_size: int, pad_id: int, rng: random.R
         n_out = chunk[0].token_targets.shape[1]
         tok = torch.full((len(chunk), width, n_out), IGNORE)  # (B, T, 1+L)
         rows, smasks, scontexts, sfeats, stargets = [], [], [], [], []
+        cached = chunk[0].hidden is not None
+        if cached:
+            states = torch.zeros((len(chunk), width, chunk[0].hidden.shape[1]), dtype=chunk[0].hidden.dtype)
         for b, e in enumerate(chunk):
             t = len(e.ids)
             ids[b, :t] = torch.from_numpy(e.ids)
+            if cached:
+                states[b, :t] = e.hidden  # (T, H)
             mask[b, :t] = 1
             tok[b, :t] = torch.from_numpy(e.token_targets)
             for m, c, f, y in zip(e.span_masks, e.context_masks, e.span_feats, e.span_targets, strict=True):
@@ -108,4 +124,4 @@ def batches(examples: list[Example], batch_size: int, pad_id: int, rng: random.R
                 torch.from_numpy(np.stack(sfeats)),
                 torch.from_numpy(np.stack(stargets)),
             )
-        yield ids, mask, tok, spans
+        yield (states if cached else ids), mask, tok, spans

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from transformers import BertConfig, BertModel
+from transformers import AutoConfig, AutoModel, PreTrainedModel
+from transformers.masking_utils import create_bidirectional_mask
 
 from ..features import N_FEATURES
 
@@ -24,13 +25,17 @@ class NetConfig:
     n_labels: int = 14
     hidden: int = 384  # MiniLM-L6 width
     span_hidden: int = 256  # one hidden layer is plenty for 14 classes over 2 pooled vectors
+    frozen_layers: int = 0  # bottom encoder layers kept at the base weights (with the embeddings)
 
 
 class Net(nn.Module):
-    def __init__(self, encoder: BertModel, cfg: NetConfig) -> None:
+    def __init__(self, encoder: PreTrainedModel, cfg: NetConfig) -> None:
         super().__init__()
         self.encoder = encoder
         self.cfg = cfg
+        if cfg.frozen_layers:
+            for p in self.frozen_parameters():
+                p.requires_grad_(False)
         self.token_head = nn.Linear(cfg.hidden, 1 + cfg.n_labels)
         self.span_head = nn.Sequential(
             nn.Linear(4 * cfg.hidden + N_FEATURES, cfg.span_hidden),
@@ -45,6 +50,37 @@ class Net(nn.Module):
             input_ids=input_ids, attention_mask=attention_mask
         ).last_hidden_state  # (B, T, H)
         return self.token_head(hidden), hidden  # (B, T, 1+L), (B, T, H)
+
+    # A frozen bottom lets training run the encoder's lower layers once per window (see
+    # propscan.train.features) and only the top layers every step; the export is the whole net.
+    def frozen_parameters(self) -> list[nn.Parameter]:
+        enc = self.encoder
+        frozen = list(enc.embeddings.parameters())
+        for layer in enc.encoder.layer[: self.cfg.frozen_layers]:
+            frozen += list(layer.parameters())
+        bias = getattr(enc.encoder, "relative_attention_bias", None)  # MPNet: shared by all layers
+        return frozen + (list(bias.parameters()) if bias is not None else [])
+
+    def bottom(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(B, T, H) hidden states after the frozen layers."""
+        h = self.encoder.embeddings(input_ids=input_ids)
+        return self._layers(h, attention_mask, self.encoder.encoder.layer[: self.cfg.frozen_layers])
+
+    def top(self, h: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """forward() from the frozen layers' output: (B, T, 1+L), (B, T, H)."""
+        hidden = self._layers(h, attention_mask, self.encoder.encoder.layer[self.cfg.frozen_layers :])
+        return self.token_head(hidden), hidden
+
+    def _layers(self, h: torch.Tensor, attention_mask: torch.Tensor, layers: nn.ModuleList) -> torch.Tensor:
+        enc = self.encoder
+        mask = create_bidirectional_mask(config=enc.config, inputs_embeds=h, attention_mask=attention_mask)
+        extra = {}
+        if hasattr(enc.encoder, "compute_position_bias"):  # MPNet's relative position bias
+            extra["position_bias"] = enc.encoder.compute_position_bias(h)
+        for layer in layers:
+            out = layer(h, mask, **extra)
+            h = out[0] if isinstance(out, tuple) else out
+        return h
 
     def span_logits(
         self,
@@ -68,9 +104,10 @@ def pool(h: torch.Tensor, masks: torch.Tensor, context: torch.Tensor, feats: tor
     return torch.cat([h[:, 0], mean, peak, ctx, feats.to(h.dtype)], dim=-1)
 
 
-def load_encoder(model_dir: str, dropout: float, attention_dropout: float) -> BertModel:
-    """The pretrained encoder. Attention dropout off trains several times faster on CPU."""
-    config = BertConfig.from_pretrained(model_dir)
+def load_encoder(model_dir: str, dropout: float, attention_dropout: float) -> PreTrainedModel:
+    """The pretrained encoder (BERT or MPNet). Attention dropout off trains several times faster
+    on CPU."""
+    config = AutoConfig.from_pretrained(model_dir)
     config.hidden_dropout_prob = dropout
     config.attention_probs_dropout_prob = attention_dropout
-    return BertModel.from_pretrained(model_dir, config=config, add_pooling_layer=False)
+    return AutoModel.from_pretrained(model_dir, config=config, add_pooling_layer=False)

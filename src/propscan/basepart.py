@@ -1,0 +1,111 @@
+"""The base part of a model: tensors that are a pure function of the public base weights.
+
+A model trained with frozen bottom layers (``frozen_layers``) carries those layers unchanged from
+its base encoder. Shipping them would cost ~85 MB for MPNet; instead ``model.onnx`` refers to them
+as ONNX external data in ``base.bin``, and ``base.json`` records how to rebuild every byte of
+``base.bin`` from the base's ``model.safetensors``: which tensor, transposed or not, and how it is
+quantized. ``propscan models install`` runs that recipe and checks the result against the sha256
+in ``SHA256SUMS``, so an installed model is bit-identical to the one that was measured.
+
+The quantizers here are the ones the export used (they replace ONNX Runtime's own values in the
+exported graph), so the rebuild is exact; numpy only, no torch, no onnx.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+
+RECIPE = "base.json"
+BLOB = "base.bin"
+ALIGN = 64  # bytes; every tensor in base.bin starts on this boundary
+
+
+def quantize_symmetric(w: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """int8 per-channel along ``axis``, zero point 0, range [-127, 127] (ONNX Runtime's scheme for
+    MatMul weights): (q, scale, zero_point)."""
+    w = np.asarray(w, dtype=np.float32)
+    reduce = tuple(i for i in range(w.ndim) if i != axis)
+    absmax = np.abs(w).max(axis=reduce)  # (C,)
+    scale = np.where(absmax > 0, absmax / np.float32(127.0), np.float32(1.0)).astype(np.float32)
+    shape = [1] * w.ndim
+    shape[axis] = -1
+    q = np.clip(np.rint(w / scale.reshape(shape)), -127, 127).astype(np.int8)
+    return q, scale, np.zeros_like(scale, dtype=np.int8)
+
+
+def quantize_asymmetric(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """uint8 per-tensor with a zero point (ONNX Runtime's scheme for Gather, i.e. embeddings)."""
+    w = np.asarray(w, dtype=np.float32)
+    lo, hi = min(float(w.min()), 0.0), max(float(w.max()), 0.0)
+    scale = np.float32((hi - lo) / 255.0 if hi > lo else 1.0)
+    zero = np.uint8(np.clip(np.rint(-lo / scale), 0, 255))
+    q = np.clip(np.rint(w / scale) + np.float32(zero), 0, 255).astype(np.uint8)
+    return q, np.array(scale, dtype=np.float32), np.array(zero, dtype=np.uint8)
+
+
+def derive(entry: dict[str, Any], source: np.ndarray) -> dict[str, np.ndarray]:
+    """The initializers one recipe entry makes from its base tensor: {initializer name: array}."""
+    w = np.asarray(source, dtype=np.float32)
+    if entry["transpose"]:
+        w = np.ascontiguousarray(w.T)
+    names = entry["names"]
+    if entry["scheme"] == "raw":
+        return {names["raw"]: w}
+    if entry["scheme"] == "symmetric":
+        q, scale, zero = quantize_symmetric(w, entry["axis"])
+    elif entry["scheme"] == "asymmetric":
+        q, scale, zero = quantize_asymmetric(w)
+    else:
+        raise ModelError(f"{RECIPE}: unknown quantization scheme {entry['scheme']!r}; upgrade propscan")
+    return {names["q"]: q, names["scale"]: scale, names["zero_point"]: zero}
+
+
+def layout(entries: list[dict[str, Any]], arrays: dict[str, np.ndarray]) -> dict[str, tuple[int, int]]:
+    """{initializer name: (offset, length)} in base.bin, in recipe order, ALIGN-ed."""
+    places, offset = {}, 0
+    for entry in entries:
+        for name in sorted(entry["names"].values()):
+            length = arrays[name].nbytes
+            places[name] = (offset, length)
+            offset += -(-length // ALIGN) * ALIGN
+    return places
+
+
+def build(directory: Path, base_weights: dict[str, np.ndarray], log: Any = None) -> Path:
+    """Write ``directory/base.bin`` from the recipe in ``directory/base.json`` (via a temp file,
+    renamed when complete). The caller checks its sha256."""
+    try:
+        recipe = json.loads((directory / RECIPE).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(
+            f"{directory / RECIPE} is missing or unreadable: {exc}; re-install propscan"
+        ) from exc
+    target, tmp = directory / BLOB, directory / (BLOB + ".partial")
+    with open(tmp, "wb") as fh:
+        for entry in recipe["entries"]:
+            if entry["key"] not in base_weights:
+                tmp.unlink(missing_ok=True)
+                raise ModelError(f"the base weights have no tensor {entry['key']!r}: wrong base model")
+            arrays = derive(entry, base_weights[entry["key"]])
+            for name in sorted(arrays):
+                offset, length = entry["offsets"][name]
+                fh.seek(offset)
+                data = np.ascontiguousarray(arrays[name]).tobytes()
+                if len(data) != length:
+                    tmp.unlink(missing_ok=True)
+                    raise ModelError(f"{name}: rebuilt {len(data)} bytes, the recipe says {length}")
+                fh.write(data)
+        fh.truncate(recipe["size"])
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(target)
+    if log:
+        log(f"wrote {target} ({recipe['size'] / 1e6:.0f} MB)")
+    return target

