@@ -134,7 +134,9 @@ def recipe_of(cfg: Any) -> str:
     from .loop import RECIPES
 
     def same(a: Any, b: Any) -> bool:  # tuples come back from JSON as lists
-        return (list(a) if isinstance(a, tuple | list) else a) == (list(b) if isinstance(b, tuple | list) else b)
+        return (list(a) if isinstance(a, tuple | list) else a) == (
+            list(b) if isinstance(b, tuple | list) else b
+        )
 
     for name, preset in sorted(RECIPES.items(), key=lambda kv: -len(kv[1])):
         if all(same(getattr(cfg, k), v) for k, v in preset.items()):

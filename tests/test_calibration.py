@@ -1,0 +1,76 @@
+"""Calibration: which predicted spans count as right, the isotonic fit, ECE, and the detector
+applying the map from a model's config."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from propscan.calibration import Calibrator, ece, fit_isotonic, reliability, reliability_svg, span_hits
+from propscan.document import Document, Span
+
+
+def test_a_span_is_right_when_a_gold_span_of_its_technique_overlaps_it() -> None:
+    text = "They are corrupt traitors and liars."
+    gold = Document(text, [Span(9, 25, "Name_Calling,Labeling"), Span(30, 35, "Loaded_Language")])
+    predicted = Document(
+        text,
+        [
+            Span(17, 25, "Name_Calling,Labeling", 0.9),  # overlaps, same technique
+            Span(17, 25, "Loaded_Language", 0.4),  # overlaps, other technique
+            Span(0, 4, "Loaded_Language", 0.2),  # overlaps nothing
+            Span(26, 31, "Loaded_Language", 0.7),  # touches "liars" by one character
+        ],
+    )
+    assert sorted(span_hits(predicted, gold)) == [(0.2, False), (0.4, False), (0.7, True), (0.9, True)]
+
+
+def test_isotonic_fit_is_monotone_and_averages_violations() -> None:
+    x, y = fit_isotonic([0.1, 0.2, 0.3, 0.4], [True, False, False, True])
+    assert y == sorted(y)
+    cal = Calibrator(tuple(x), tuple(y))
+    # the first three pool into one block of mean 1/3, the last stays at 1
+    assert cal(0.2) == pytest.approx(1 / 3, abs=1e-6)
+    assert cal(0.4) == pytest.approx(1.0)
+    assert cal(0.0) == pytest.approx(1 / 3, abs=1e-6)  # flat beyond the fitted range
+    with pytest.raises(ValueError):
+        fit_isotonic([], [])
+
+
+def test_ece_is_zero_when_scores_match_the_hit_rate_and_large_when_not() -> None:
+    rng = np.random.default_rng(0)
+    scores = rng.uniform(0, 1, 20000)
+    hits = rng.uniform(0, 1, 20000) < scores
+    assert ece(scores, hits) < 0.02
+    assert ece(np.full(1000, 0.9), np.zeros(1000, bool)) == pytest.approx(0.9)
+    rows = reliability([0.05, 0.95, 0.96], [False, True, False])
+    assert [(r["n"], round(r["accuracy"], 2)) for r in rows] == [(1, 0.0), (2, 0.5)]
+    assert reliability_svg(rows, "val <1>").startswith("<svg") and "val &lt;1&gt;" in reliability_svg(
+        rows, "val <1>"
+    )
+
+
+def test_detector_reports_calibrated_scores_from_the_model_config(tmp_path: Path) -> None:
+    from propscan import Detector
+    from propscan.model import write_checksums
+    from tiny_model import build
+
+    directory = build(tmp_path / "tiny")
+    text = "They are evil traitors . The plan is said ."
+    raw = Detector.load(directory).analyze(text)
+    config = json.loads((directory / "config.json").read_text("utf-8"))
+    config["calibration"] = {"method": "isotonic", "x": [0.0, 1.0], "y": [0.25, 0.25]}
+    (directory / "config.json").write_text(json.dumps(config), "utf-8")
+    write_checksums(directory)
+    det = Detector.load(directory)
+    calibrated = det.analyze(text)
+    assert [(s.start, s.end, s.technique) for s in calibrated.spans] == [
+        (s.start, s.end, s.technique) for s in raw.spans
+    ]
+    assert raw.spans and all(s.score == 0.25 for s in calibrated.spans)
+    det.config = replace(det.config, extra={})  # swapping the config drops the map with it
+    assert det.analyze(text).spans == raw.spans
