@@ -53,9 +53,7 @@ _USAGE_ERRORS = (InputError, DataError)  # problems with what was typed -> exit 
 # options that several commands share, so their meaning and help read the same everywhere
 ModelOption = Annotated[
     str | None,
-    typer.Option(
-        help="fast (the default), accurate (after 'propscan models install accurate'), or a model directory."
-    ),
+    typer.Option(help="A model name (fast, the default; see 'propscan models list') or a model directory."),
 ]
 ThresholdOption = Annotated[
     float | None, typer.Option(min=0.0, max=1.0, help="Decision threshold; default: the model's.")

@@ -154,7 +154,7 @@ def _calibration(config: ModelConfig, val: dict) -> list[str]:
         "A span's score is the probability that it is right: that a gold span of the same technique "
         "overlaps it. Raw scores (mean token probability x technique probability) are mapped by an "
         f"isotonic fit on {fit['spans']} spans predicted for held-out articles by {fit['folds']} models "
-        f"of this recipe, each trained on the other {fit['folds'] - 1} folds of `train` "
+        f"of this recipe, each trained on the rest of `train` (folds of 1/{fit['folds']}) "
         f"({fit['share_right']:.0%} of those spans were right).",
         "",
         f"Expected calibration error on val ({BINS} equal-width bins): **{val['ece']:.4f}** "
