@@ -31,13 +31,13 @@ def list_(
         bool, typer.Option("--cards", help="Print each model's full card after the list.")
     ] = False,
 ) -> None:
-    """Each named model: installed or not, val scores (SI, TC, FLC F1, ECE), speed, card."""
+    """Each named model: installed or not, val scores (SI, TC, FLC F1, ECE), speed, card path."""
     models = registry.list_models()
     if as_json:
         typer.echo(json.dumps([m.to_dict() for m in models], indent=2))
         return
     table = Table(title="propscan models (val split, trained on train only)", title_justify="left")
-    for column in ("name", "status", "base", "SI F1", "TC F1", "FLC F1", "ECE", "articles/s", "card"):
+    for column in ("name", "status", "base", "SI F1", "TC F1", "FLC F1", "ECE", "articles/s"):
         table.add_column(column, overflow="fold")
     for m in models:
         val = m.config.get("scores", {}).get("val", {})
@@ -52,11 +52,12 @@ def list_(
             _score(val, "tc"),
             _score(val, "flc"),
             _score(val, "ece"),
-            _score(m.config.get("scores", {}), "articles_per_s"),
-            str(m.card),
+            f"{m.config.get('scores', {}).get('articles_per_s', float('nan')):.1f}",
         )
     console = Console(highlight=False)
     console.print(table)
+    for m in models:
+        console.print(f"{m.name} card: {m.card}  (propscan models card {m.name})", soft_wrap=True)
     if cards:
         for m in models:
             console.rule(m.name)
