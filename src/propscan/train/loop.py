@@ -252,11 +252,7 @@ def calibrate(
     from ..evaluate import evaluate
 
     out = Path(model_dir)
-    try:
-        config = json.loads((out / "config.json").read_text("utf-8"))
-        val = json.loads((out / "val_report.json").read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{out} is not a model directory trained with --split train: {exc}") from exc
+    config, val = _read_train_model(out)
     options = {k: v for k, v in config["train"].items() if k in TrainConfig.__dataclass_fields__}
     cfg = TrainConfig(**options)
     if folds is not None:
@@ -487,13 +483,18 @@ def _unquantized_scores(
     return {"si": r["si"]["f1"], "tc": r["tc"], "flc": r["flc"]["f1"]}
 
 
-def _reference(path: str | Path) -> dict:
-    directory = Path(path)
+def _read_train_model(directory: Path) -> tuple[dict, dict]:
+    """config.json and val_report.json of a model directory trained with split "train"."""
     try:
         config = json.loads((directory / "config.json").read_text("utf-8"))
         val = json.loads((directory / "val_report.json").read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise DataError(f"{directory} is not a model directory trained with --split train: {exc}") from exc
+    return config, val
+
+
+def _reference(path: str | Path) -> dict:
+    config, val = _read_train_model(Path(path))
     extra = {k: config[k] for k in ("calibration", "calibration_fit") if k in config}
     return {**{k: config[k] for k in _TUNED}, "val": val, "extra": extra}
 
