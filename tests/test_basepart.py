@@ -147,3 +147,72 @@ def test_install_rebuilds_a_shipped_model_and_refuses_wrong_base_weights(
         registry.install("acc", log=lambda *_: None)
     assert not registry.installed_dir("acc").exists()
     assert not any(p.name.endswith(".partial") for p in registry.installed_dir("acc").parent.iterdir())
+
+
+def test_merge_lora_is_the_exact_rounding_of_the_float64_update() -> None:
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(48, 32)).astype(np.float32)
+    a = rng.normal(size=(4, 32)).astype(np.float16)
+    b = rng.normal(size=(48, 4)).astype(np.float16)
+    merged = basepart.merge_lora(w, a, b, 2.0)
+    reference = w.astype(np.float64) + 2.0 * (b.astype(np.float64) @ a.astype(np.float64))
+    assert merged.dtype == np.float32
+    assert np.array_equal(merged, reference.astype(np.float32))
+    assert np.array_equal(basepart.merge_lora(w, a, np.zeros_like(b), 2.0), w)
+    with pytest.raises(ModelError, match="do not fit"):
+        basepart.merge_lora(w, a, b.T, 2.0)
+
+
+@pytest.fixture()
+def lora_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    from propscan.train import loop, train
+
+    base_root, base = _tiny_base(tmp_path / "base")
+    monkeypatch.setitem(BASES, "tiny", base)
+    monkeypatch.setattr(loop, "base_dir", lambda key, **_: base_root)
+    monkeypatch.setenv("PROPSCAN_HOME", str(tmp_path / "home"))
+    out = train(
+        _corpus(tmp_path / "corpus"),
+        "train",
+        tmp_path / "model",
+        base="tiny",
+        lora_rank=2,
+        lora_alpha=4.0,
+        lr=1e-2,
+        epochs=2,
+        max_tokens=64,
+        train_overlap=16,
+        calibration_folds=0,
+        log=lambda *_: None,
+    )
+    return out, base_root
+
+
+def test_lora_model_ships_adapters_and_install_merges_them_bit_for_bit(lora_model: tuple[Path, Path]) -> None:
+    from propscan import Detector
+
+    out, base_root = lora_model
+    recipe = json.loads((out / basepart.RECIPE).read_text("utf-8"))
+    adapted = {entry["key"] for entry in recipe["entries"] if "lora" in entry}
+    # every linear weight of both layers is rebuilt from the base plus its adapter
+    for layer in (0, 1):
+        for name in ("attention.attn.q", "attention.attn.o", "intermediate.dense", "output.dense"):
+            assert f"encoder.layer.{layer}.{name}.weight" in adapted
+    assert "embeddings.word_embeddings.weight" not in adapted  # the embeddings are the base's own
+    with np.load(out / basepart.ADAPTERS) as npz:
+        b = npz["encoder.layer.1.output.dense.weight.b"]
+    assert b.dtype == np.float16 and np.abs(b).max() > 0  # trained away from its zero start
+    text = "Only traitors would vote for this corrupt plan. The bridge opened on Monday."
+    before = Detector.load(out).analyze(text).to_dict()
+    digest = sha256(out / basepart.BLOB)
+
+    (out / basepart.BLOB).unlink()
+    basepart.build(out, read_safetensors(base_root / "model.safetensors"))
+    assert sha256(out / basepart.BLOB) == digest
+    assert Detector.load(out).analyze(text).to_dict() == before
+
+    (out / basepart.BLOB).unlink()
+    (out / basepart.ADAPTERS).unlink()
+    with pytest.raises(ModelError, match=r"lora\.npz is missing"):
+        basepart.build(out, read_safetensors(base_root / "model.safetensors"))
+    assert not (out / (basepart.BLOB + ".partial")).exists()

@@ -9,6 +9,10 @@ in ``SHA256SUMS``, so an installed model is bit-identical to the one that was me
 
 The quantizers here are the ones the export used (they replace ONNX Runtime's own values in the
 exported graph), so the rebuild is exact; numpy only, no torch, no onnx.
+
+A model fine-tuned with low-rank adapters (LoRA) ships the adapters in ``lora.npz`` (fp16): the
+rebuild first merges each adapted weight, ``W + scale * B @ A``, with :func:`merge_lora`, whose
+arithmetic is element-wise IEEE float64 in a fixed order (no BLAS), so every CPU gets the same bits.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from .errors import ModelError
 
 RECIPE = "base.json"
 BLOB = "base.bin"
+ADAPTERS = "lora.npz"  # {key + ".a": (r, in), key + ".b": (out, r)} fp16, for recipe entries with "lora"
 ALIGN = 64  # bytes; every tensor in base.bin starts on this boundary
 
 
@@ -50,8 +55,37 @@ def quantize_asymmetric(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return q, np.array(scale, dtype=np.float32), np.array(zero, dtype=np.uint8)
 
 
+def merge_lora(w: np.ndarray, a: np.ndarray, b: np.ndarray, scale: float) -> np.ndarray:
+    """``w + scale * b @ a`` as float32, the same bits on every machine: the rank-r product is
+    summed one outer product at a time in float64 (element-wise operations are exactly rounded;
+    a BLAS matmul may sum in any order), then rounded once to float32.
+    w (out, in), a (r, in), b (out, r)."""
+    a64, b64 = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    fits = a64.ndim == b64.ndim == 2 and b64.shape[1] == a64.shape[0]
+    if not fits or w.shape != (b64.shape[0], a64.shape[1]):
+        raise ModelError(f"adapter shapes {a64.shape}, {b64.shape} do not fit a weight of shape {w.shape}")
+    delta = np.zeros(w.shape, dtype=np.float64)
+    for k in range(a64.shape[0]):
+        delta += np.multiply.outer(b64[:, k], a64[k])
+    return (np.asarray(w, dtype=np.float64) + np.float64(scale) * delta).astype(np.float32)
+
+
+def source_tensor(
+    entry: dict[str, Any], base_weights: dict[str, np.ndarray], adapters: dict[str, np.ndarray]
+) -> np.ndarray:
+    """The float32 tensor an entry quantizes: the base tensor, merged with its adapter if it has one."""
+    w = np.asarray(base_weights[entry["key"]], dtype=np.float32)
+    lora = entry.get("lora")
+    if lora is None:
+        return w
+    key = entry["key"]
+    if f"{key}.a" not in adapters or f"{key}.b" not in adapters:
+        raise ModelError(f"{ADAPTERS} has no adapter for {key}; re-install propscan")
+    return merge_lora(w, adapters[f"{key}.a"], adapters[f"{key}.b"], lora["scale"])
+
+
 def derive(entry: dict[str, Any], source: np.ndarray) -> dict[str, np.ndarray]:
-    """The initializers one recipe entry makes from its base tensor: {initializer name: array}."""
+    """The initializers one recipe entry makes from its (merged) source tensor: {name: array}."""
     w = np.asarray(source, dtype=np.float32)
     if entry["transpose"]:
         w = np.ascontiguousarray(w.T)
@@ -87,13 +121,26 @@ def build(directory: Path, base_weights: dict[str, np.ndarray], log: Any = None)
         raise ModelError(
             f"{directory / RECIPE} is missing or unreadable: {exc}; re-install propscan"
         ) from exc
+    adapters: dict[str, np.ndarray] = {}
+    if any("lora" in entry for entry in recipe["entries"]):
+        try:
+            with np.load(directory / ADAPTERS) as npz:
+                adapters = {name: npz[name] for name in npz.files}
+        except (OSError, ValueError) as exc:
+            raise ModelError(
+                f"{directory / ADAPTERS} is missing or unreadable: {exc}; re-install propscan"
+            ) from exc
     target, tmp = directory / BLOB, directory / (BLOB + ".partial")
     with open(tmp, "wb") as fh:
         for entry in recipe["entries"]:
             if entry["key"] not in base_weights:
                 tmp.unlink(missing_ok=True)
                 raise ModelError(f"the base weights have no tensor {entry['key']!r}: wrong base model")
-            arrays = derive(entry, base_weights[entry["key"]])
+            try:
+                arrays = derive(entry, source_tensor(entry, base_weights, adapters))
+            except ModelError:
+                tmp.unlink(missing_ok=True)
+                raise
             for name in sorted(arrays):
                 offset, length = entry["offsets"][name]
                 fh.seek(offset)

@@ -85,7 +85,7 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-OPTIONAL = ("base.json", "base.bin")  # a model with frozen base layers: see propscan.basepart
+OPTIONAL = ("base.json", "base.bin", "lora.npz")  # base layers rebuilt on install: see propscan.basepart
 
 
 def write_checksums(directory: Path) -> None:

@@ -37,6 +37,18 @@ def model_card(
             if getattr(cfg, "frozen_layers", 0)
             else []
         ),
+        *(
+            [
+                "- Every linear layer of the encoder keeps its base weight and learned a rank-"
+                f"{cfg.lora_rank} "
+                f"update (LoRA, scale {cfg.lora_alpha / cfg.lora_rank:g}), its bias and the LayerNorms. The "
+                "shipped part holds the updates (`lora.npz`, fp16), biases, LayerNorms and heads; "
+                "`propscan models install` merges the updates into the base weights and quantizes them "
+                "(`base.bin`), bit for bit the model that was measured (checked by sha256)."
+            ]
+            if getattr(cfg, "lora_rank", 0)
+            else []
+        ),
         "- Heads: a token head (inside any span + one channel per technique) and a span head "
         "(MLP over the window's [CLS] vector, the mean and max of the span's token vectors, the "
         "mean of its sentence's token vectors and 5 article-level features such as repetition of "

@@ -24,9 +24,11 @@ def export_onnx(
     quantize: bool,
     base_weights: dict | None = None,
     fp32_ffn_layers: tuple[int, ...] = (),
+    adapters: dict | None = None,
 ) -> None:
-    """Encoder + token head -> ONNX. Eager attention exports a graph ORT fuses into Attention ops
-    (2x faster on CPU than the unfused SDPA graph).
+    """Encoder + token head -> ONNX (a net with LoRA adapters: export ``net.merged()``). Eager
+    attention exports a graph ORT fuses into Attention ops (2x faster on CPU than the unfused SDPA
+    graph).
 
     ``fp32_ffn_layers``: layers whose feed-forward output projection stays unquantized. Dynamic
     int8 quantizes its input (3072 GELU outputs) with one scale per tensor, and in some layers a
@@ -75,7 +77,7 @@ def export_onnx(
         else:
             shutil.copyfile(fused, path)
         if base_weights is not None:
-            split_base(path, fused, base_weights)
+            split_base(path, fused, base_weights, adapters)
         _store_fp16(path)
     net.encoder.config._attn_implementation = "sdpa"
 
@@ -102,10 +104,12 @@ def _store_fp16(path: Path, min_size: int = 1 << 20) -> None:
         onnx.save(model, str(path))
 
 
-def split_base(path: Path, fp32_path: Path, base_weights: dict) -> None:
+def split_base(path: Path, fp32_path: Path, base_weights: dict, adapters: dict | None = None) -> None:
     """Move every large initializer that is a function of the base weights alone (the frozen
     layers, quantized or not) out of ``path`` into base.bin beside it, recomputed by
-    propscan.basepart's quantizers, and write the recipe (base.json) that rebuilds base.bin."""
+    propscan.basepart's quantizers, and write the recipe (base.json) that rebuilds base.bin.
+    ``adapters`` ({key: (A, B, scale)}): those base weights enter merged with their adapter, which
+    the install merges again from lora.npz."""
     import hashlib
 
     import onnx
@@ -116,6 +120,11 @@ def split_base(path: Path, fp32_path: Path, base_weights: dict) -> None:
             str(a.shape).encode() + np.ascontiguousarray(a, dtype=np.float32).tobytes()
         ).hexdigest()
 
+    adapters = adapters or {}
+    base_weights = {
+        key: basepart.merge_lora(np.asarray(arr, np.float32), *adapters[key]) if key in adapters else arr
+        for key, arr in base_weights.items()
+    }
     index: dict[str, tuple[str, bool]] = {}
     for key, arr in base_weights.items():
         if arr.dtype == np.float32 and arr.size >= 4096:
@@ -149,6 +158,8 @@ def split_base(path: Path, fp32_path: Path, base_weights: dict) -> None:
         else:
             continue
         entry.update(key=key, transpose=transpose, names=names)
+        if key in adapters:
+            entry["lora"] = {"scale": adapters[key][2]}
         made = basepart.derive(entry, base_weights[key])
         for name, arr in made.items():
             ours, theirs = arr.astype(np.float64), numpy_helper.to_array(inits[name]).astype(np.float64)
@@ -189,10 +200,18 @@ def write_model_dir(
     base_weights: dict | None = None,
     fp32_ffn_layers: tuple[int, ...] = (),
 ) -> None:
-    """``base_weights`` (the base's tensors): split the frozen layers out into base.bin."""
+    """``base_weights`` (the base's tensors): split the frozen layers out into base.bin (with LoRA
+    adapters: every adapted weight, merged on install from lora.npz)."""
     out.mkdir(parents=True, exist_ok=True)
     hidden = config.extra.get("hidden", 384)
-    export_onnx(net, out / "model.onnx", heads, hidden, quantize, base_weights, fp32_ffn_layers)
+    adapters = net.adapters()
+    if adapters:
+        (out / basepart.ADAPTERS).unlink(missing_ok=True)
+        if base_weights is not None:  # the install needs them; a model with its weights inline does not
+            arrays = {f"{key}.{n}": m for key, (a, b, _) in adapters.items() for n, m in (("a", a), ("b", b))}
+            np.savez(out / basepart.ADAPTERS, **arrays)
+        net = net.merged()
+    export_onnx(net, out / "model.onnx", heads, hidden, quantize, base_weights, fp32_ffn_layers, adapters)
     head = net.span_head
     np.savez(  # fp16 on disk (half the size); the runtime computes in fp32
         out / "span_head.npz",

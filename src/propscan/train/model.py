@@ -6,17 +6,25 @@
 
 The ONNX graph holds the encoder and the token head and returns the hidden states too; the span
 head is a small MLP exported as numpy arrays, so classifying spans costs no second forward pass.
+
+With ``lora_rank`` the encoder's weight matrices stay at the base weights and each linear layer
+above the frozen ones learns a low-rank update (LoRA: W + scale * B @ A) plus its bias and the
+LayerNorms: MPNet-base adapts in every layer while the fine-tuned part stays a few MB.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 from transformers import AutoConfig, AutoModel, PreTrainedModel
 from transformers.masking_utils import create_bidirectional_mask
 
+from .. import basepart
 from ..features import N_FEATURES
 
 
@@ -26,6 +34,41 @@ class NetConfig:
     hidden: int = 384  # MiniLM-L6 width
     span_hidden: int = 256  # one hidden layer is plenty for 14 classes over 2 pooled vectors
     frozen_layers: int = 0  # bottom encoder layers kept at the base weights (with the embeddings)
+    lora_rank: int = 0  # > 0: low-rank adapters on every linear layer above the frozen ones
+    lora_alpha: float = 32.0  # adapter scale = alpha / rank (a power of two keeps the merge exact)
+
+
+class LoRALinear(nn.Module):
+    """A frozen nn.Linear plus a trainable low-rank update: y = base(x) + scale * x A^T B^T.
+    B starts at zero, so training starts from the base model exactly."""
+
+    def __init__(self, base: nn.Linear, rank: int, alpha: float) -> None:
+        super().__init__()
+        self.base = base
+        base.weight.requires_grad_(False)
+        self.scale = alpha / rank
+        self.lora_a = nn.Parameter(torch.empty(rank, base.in_features))
+        self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))
+        nn.init.kaiming_uniform_(self.lora_a, a=math.sqrt(5))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.base(x) + (x @ self.lora_a.T) @ self.lora_b.T * self.scale  # (..., out)
+
+    def adapters(self) -> tuple[np.ndarray, np.ndarray]:
+        """(A, B) as shipped: fp16."""
+        return (
+            self.lora_a.detach().float().numpy().astype(np.float16),
+            self.lora_b.detach().float().numpy().astype(np.float16),
+        )
+
+    def merged(self) -> nn.Linear:
+        """A plain nn.Linear with the shipped adapters merged exactly as the installer merges them."""
+        a, b = self.adapters()
+        w = basepart.merge_lora(self.base.weight.detach().float().numpy(), a, b, self.scale)
+        out = nn.Linear(self.base.in_features, self.base.out_features)
+        out.weight.data = torch.from_numpy(w)
+        out.bias.data = self.base.bias.detach().float().clone()
+        return out
 
 
 class Net(nn.Module):
@@ -36,6 +79,14 @@ class Net(nn.Module):
         if cfg.frozen_layers:
             for p in self.frozen_parameters():
                 p.requires_grad_(False)
+        if cfg.lora_rank:
+            for p in encoder.embeddings.parameters():
+                p.requires_grad_(False)
+            for layer in encoder.encoder.layer[cfg.frozen_layers :]:
+                for module in list(layer.modules()):
+                    for name, child in list(module.named_children()):
+                        if isinstance(child, nn.Linear):
+                            setattr(module, name, LoRALinear(child, cfg.lora_rank, cfg.lora_alpha))
         self.token_head = nn.Linear(cfg.hidden, 1 + cfg.n_labels)
         self.span_head = nn.Sequential(
             nn.Linear(4 * cfg.hidden + N_FEATURES, cfg.span_hidden),
@@ -60,6 +111,23 @@ class Net(nn.Module):
             frozen += list(layer.parameters())
         bias = getattr(enc.encoder, "relative_attention_bias", None)  # MPNet: shared by all layers
         return frozen + (list(bias.parameters()) if bias is not None else [])
+
+    def adapters(self) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
+        """{base weight key (as in model.safetensors): (A, B, scale)} of every adapted layer."""
+        return {
+            name.removeprefix("encoder.") + ".weight": (*m.adapters(), m.scale)
+            for name, m in self.named_modules()
+            if isinstance(m, LoRALinear)
+        }
+
+    def merged(self) -> Net:
+        """A copy whose adapted layers are plain linear layers with the adapters merged (for export)."""
+        net = copy.deepcopy(self)
+        for module in list(net.modules()):
+            for name, child in list(module.named_children()):
+                if isinstance(child, LoRALinear):
+                    setattr(module, name, child.merged())
+        return net
 
     def bottom(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """(B, T, H) hidden states after the frozen layers."""
