@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import propscan
@@ -114,3 +115,20 @@ def test_text_whose_lowercase_changes_length_keeps_valid_offsets(tiny_detector: 
     doc = tiny_detector.analyze(text)
     assert [s.text for s in doc.spans] == ["evil", "traitors", "corrupt"]
     assert [s.technique for s in doc.spans][1] == "Name_Calling,Labeling"
+
+
+def test_char_probs_mark_the_hot_words_and_agree_across_windows(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from tiny_model import build
+
+    narrow = Detector.load(tiny_model_dir, threads=1)
+    probs = narrow.char_probs(TEXT)
+    assert probs.shape == (len(TEXT), 1 + len(propscan.LABELS))
+    evil = TEXT.index("evil")
+    plan = TEXT.index("plan")
+    assert probs[evil : evil + 4, 0].min() > 0.5 > probs[plan : plan + 4, 0].max()
+    assert not probs[TEXT.index(" "), :].any()  # spaces belong to no token
+    wide = Detector.load(build(tmp_path / "wide", max_tokens=512), threads=1)
+    long_text = " ".join([TEXT] * 5)
+    np.testing.assert_allclose(narrow.char_probs(long_text), wide.char_probs(long_text), atol=1e-5)
+    with pytest.raises(InputError):
+        narrow.char_probs(b"bytes")  # type: ignore[arg-type]

@@ -148,6 +148,23 @@ class Detector:
                 result[idx] = self._span_probs(text, lowered, out, spans, out.merged_probs())
         return result
 
+    def char_probs(self, text: str) -> np.ndarray:
+        """(len(text), 1 + L) float32: for each character, the token head's probabilities of the
+        token that holds it (column 0: inside any span; then one column per technique, in LABELS
+        order), merged over windows; zero for characters no token holds (spaces). A heat map of
+        the text, and what a student model is taught in distillation."""
+        text = _check_text(text)
+        out_probs = np.zeros((len(text), 1 + len(LABELS)), dtype=np.float32)
+        for _, out in self._encode([text], 8):
+            if out is None:
+                break
+            if not out.bounds:
+                continue
+            merged = out.merged_probs()  # (N, 1+L)
+            for (start, end), p in zip(out.block.offsets.tolist(), merged, strict=True):
+                out_probs[start:end] = p
+        return out_probs
+
     def _decode(self, text: str, lowered: str, out: BlockOutput, threshold: float) -> list[Span]:
         if not out.bounds:
             return []
