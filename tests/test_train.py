@@ -82,3 +82,68 @@ def test_train_writes_a_verified_model_that_the_detector_loads(tmp_path: Path) -
     assert full_config["calibration"] == config["calibration"]
     assert "Measured scores" in (full / "MODEL_CARD.md").read_text("utf-8")
     Detector.load(full)
+
+
+def test_token_targets_mix_the_gold_labels_with_the_teachers_character_probabilities() -> None:
+    import numpy as np
+
+    from propscan import LABELS, Document, Span
+    from propscan.train.base import base_dir
+    from propscan.train.data import IGNORE, build_examples
+    from propscan.windows import load_tokenizer
+
+    tok = load_tokenizer(str(base_dir("minilm") / "tokenizer.json"))
+    text = "The corrupt mayor lied."
+    start = text.index("corrupt")
+    doc = Document(text, [Span(start, start + 7, "Loaded_Language")])
+    chars = np.full((len(text), 1 + len(LABELS)), 0.2, dtype=np.float32)
+    chars[start : start + 7] = 0.6
+    ids = tok.token_to_id
+    (plain,) = build_examples([doc], tok, 64, 16, ids("[CLS]"), ids("[SEP]"))
+    (mixed,) = build_examples([doc], tok, 64, 16, ids("[CLS]"), ids("[SEP]"), None, 0.0, [chars], 0.25)
+    assert (mixed.token_targets[[0, -1]] == IGNORE).all()
+    gold = plain.token_targets[1:-1]
+    loaded = 1 + LABELS.index("Loaded_Language")
+    assert gold[:, 0].sum() > 0 and (gold[:, 0] == gold[:, loaded]).all()
+    teacher = np.where(gold[:, :1] == 1, 0.6, 0.2)  # (N, 1): the teacher's value on each token's chars
+    np.testing.assert_allclose(mixed.token_targets[1:-1], 0.75 * gold + 0.25 * teacher, rtol=1e-6)
+    with pytest.raises(ValueError, match="char_teacher"):
+        build_examples([doc], tok, 64, 16, ids("[CLS]"), ids("[SEP]"), None, 0.0, [chars[1:]], 0.25)
+
+
+def test_distillation_trains_on_unlabelled_articles_labelled_by_the_teacher(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    from propscan import Detector
+    from propscan.errors import DataError
+    from propscan.train import train
+
+    corpus = _corpus(tmp_path / "corpus")
+    unlabelled = tmp_path / "unlabelled"
+    unlabelled.mkdir()
+    for n in range(2):
+        (unlabelled / f"u{n}.txt").write_text("They said the plan is evil and corrupt.\n" * (n + 2), "utf-8")
+    lines: list[str] = []
+    options = {"epochs": 1, "max_tokens": 64, "train_overlap": 16, "calibration_folds": 0}
+    out = train(
+        corpus,
+        "train",
+        tmp_path / "student",
+        teacher=str(tiny_model_dir),
+        unlabelled=str(unlabelled),
+        log=lambda *a: lines.append(" ".join(map(str, a))),
+        **options,
+    )
+    assert any("3 articles + 2 unlabelled ->" in line for line in lines), lines
+    assert any(line.startswith("teacher ") and "2 unlabelled" in line for line in lines), lines
+    config = json.loads((out / "config.json").read_text("utf-8"))
+    assert config["train"]["teacher"] == str(tiny_model_dir) and config["train"]["unlabelled"] == str(
+        unlabelled
+    )
+    Detector.load(out).analyze("Only traitors would vote for this corrupt plan.")
+    with pytest.raises(DataError, match="need a teacher"):
+        train(corpus, "train", tmp_path / "x", unlabelled=str(unlabelled), **options)
+    with pytest.raises(DataError, match=r"no \.txt articles"):
+        train(
+            corpus, "train", tmp_path / "x", teacher=str(tiny_model_dir), unlabelled=str(tmp_path), **options
+        )

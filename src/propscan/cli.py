@@ -497,7 +497,8 @@ def train(
         TrainSplit, typer.Option(help="'train' to tune on val, 'all' for the shipped model.")
     ] = TrainSplit.train,
     recipe: Annotated[
-        Recipe, typer.Option(help="fast: MiniLM-L6, all layers trained; accurate: MPNet-base, top 3 layers.")
+        Recipe,
+        typer.Option(help="fast: MiniLM-L6, all layers trained; accurate: MPNet-base with LoRA adapters."),
     ] = Recipe.fast,
     epochs: Annotated[int | None, typer.Option(min=1, help="Training epochs; default: the config's.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed; default: the config's.")] = None,
@@ -511,6 +512,20 @@ def train(
             "val scores this model takes over."
         ),
     ] = None,
+    teacher: Annotated[
+        str | None,
+        typer.Option(
+            help="Distil: a model name or directory whose span technique distributions and token "
+            "probabilities are mixed into the targets (see docs/experiments.md)."
+        ),
+    ] = None,
+    unlabelled: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --teacher: a folder of unlabelled .txt articles that the teacher labels and the "
+            "model also trains on (e.g. shared/ptc/test-articles).",
+        ),
+    ] = None,
 ) -> None:
     """Train a model on a PTC corpus split (needs the optional 'train' extra)."""
     try:
@@ -522,7 +537,13 @@ def train(
         raise MissingExtraError("train", missing or "torch") from exc
     from .train import recipe_options
 
-    given = {"epochs": epochs, "seed": seed, "base": base}
+    given = {
+        "epochs": epochs,
+        "seed": seed,
+        "base": base,
+        "teacher": teacher,
+        "unlabelled": str(unlabelled) if unlabelled else None,
+    }
     options = {**recipe_options(recipe.value), **{k: v for k, v in given.items() if v is not None}}
     if reference is not None:
         options["reference"] = reference

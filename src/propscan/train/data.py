@@ -40,12 +40,24 @@ def build_examples(
     sep_id: int,
     teacher: Sequence[dict[tuple[int, int], np.ndarray]] | None = None,
     teacher_weight: float = 0.0,
+    char_teacher: Sequence[np.ndarray] | None = None,
+    token_teacher_weight: float = 0.0,
 ) -> list[Example]:
     """Training windows of ``docs``. With ``teacher`` (per doc: a technique distribution for each
-    gold span's offsets), span targets mix the gold labels with it (distillation)."""
+    gold span's offsets), span targets mix the gold labels with it; with ``char_teacher`` (per doc:
+    (len(text), 1 + L) probabilities per character, as from ``Detector.char_probs``), token targets
+    mix the gold 0/1 targets with the teacher's mean over each token's characters (distillation)."""
     n_labels = len(LABELS)
     examples = []
-    for n, doc in enumerate(docs):
+    for d, doc in enumerate(docs):
+        soft = None
+        if char_teacher is not None:
+            probs = char_teacher[d]
+            if probs.shape != (len(doc.text), 1 + n_labels):
+                raise ValueError(
+                    f"char_teacher[{d}] has shape {probs.shape}, not ({len(doc.text)}, {1 + n_labels})"
+                )
+            soft = np.concatenate([np.zeros((1, 1 + n_labels)), np.cumsum(probs, axis=0, dtype=np.float64)])
         lowered = lower(doc.text)
         by_offsets: dict[tuple[int, int], list[int]] = defaultdict(list)
         for span in doc.spans:
@@ -71,8 +83,8 @@ def build_examples(
                 dist = np.zeros(n_labels, dtype=np.float32)
                 for label in labels:
                     dist[label] += 1.0 / len(labels)
-                if teacher is not None and (start, end) in teacher[n]:
-                    dist = (1 - teacher_weight) * dist + teacher_weight * teacher[n][(start, end)]
+                if teacher is not None and (start, end) in teacher[d]:
+                    dist = (1 - teacher_weight) * dist + teacher_weight * teacher[d][(start, end)]
                 masks.append(mask)
                 cs, ce = context_bounds(doc.text, start, end)
                 context = np.zeros(n + 2, dtype=np.float32)
@@ -80,6 +92,10 @@ def build_examples(
                 contexts.append(context)
                 feats.append(span_features(doc.text, start, end, lowered))
                 span_targets.append(dist)
+            if soft is not None:
+                width = np.maximum(offsets[:, 1] - offsets[:, 0], 1)[:, None]  # (N, 1)
+                mean = (soft[offsets[:, 1]] - soft[offsets[:, 0]]) / width  # (N, 1+L)
+                targets[1:-1] = (1 - token_teacher_weight) * targets[1:-1] + token_teacher_weight * mean
             ids = np.concatenate([[cls_id], window.block.ids[window.lo : window.hi], [sep_id]])
             examples.append(Example(ids, targets, masks, contexts, feats, span_targets))
     return examples

@@ -10,7 +10,7 @@ import os
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from ..calibration import Calibrator, reliability_svg
+from ..document import Document
 from ..errors import DataError
 from ..io.ptc import Article, load_split
 from ..model import ModelConfig
@@ -68,6 +69,13 @@ class TrainConfig:
     # mixed into the span targets with this weight; "" trains on the gold labels alone.
     teacher: str = ""
     teacher_weight: float = 0.5
+    # ... and the teacher's token-head probabilities (per character, averaged over each of the
+    # student's tokens) mixed into the token targets with this weight.
+    token_teacher_weight: float = 0.5
+    # A directory of unlabelled .txt articles, labelled by the teacher (its spans, their technique
+    # distributions and its token probabilities, each with weight 1) and trained on beside the
+    # corpus; needs a teacher.
+    unlabelled: str = ""
     fp32_ffn_layers: tuple[int, ...] = ()  # FFN output projections left unquantized (see export)
     # LoRA: every linear layer above the frozen ones keeps its base weight and learns a rank-r update
     # (plus biases and LayerNorms); the shipped model carries only those (lora.npz, a few MB) and the
@@ -177,10 +185,11 @@ class _Data:
     articles: list[Article]
     per_doc: list[list[Example]]  # each article's training windows
     make_net: Callable[[], Net]  # a fresh net of the recipe (frozen states already attached)
+    extra: list[Example] = field(default_factory=list)  # teacher-labelled windows, in every fold
 
     @property
     def examples(self) -> list[Example]:
-        return [e for group in self.per_doc for e in group]
+        return [e for group in self.per_doc for e in group] + self.extra
 
 
 def _prepare(cfg: TrainConfig, data_dir: str | Path, split: str, log: Any) -> _Data:
@@ -192,20 +201,34 @@ def _prepare(cfg: TrainConfig, data_dir: str | Path, split: str, log: Any) -> _D
     tokenizer = load_tokenizer(str(src / "tokenizer.json"))
     special = {k: tokenizer.token_to_id(getattr(base, f"{k}_token")) for k in ("cls", "sep", "pad")}
     articles = load_split(data_dir, split)
-    teacher = _teacher_probs(cfg.teacher, articles, log) if cfg.teacher else None
+    if cfg.unlabelled and not cfg.teacher:
+        raise DataError("unlabelled articles need a teacher to label them: give --teacher MODEL too")
+    pseudo = _unlabelled_docs(cfg.unlabelled) if cfg.unlabelled else []
+    teacher = _teacher_outputs(cfg.teacher, articles, pseudo, log) if cfg.teacher else None
     t0 = time.time()
-    per_doc = [
-        build_examples(
-            [a.to_document()],
+
+    def windows(doc: Document, n: int, span_weight: float, token_weight: float) -> list[Example]:
+        return build_examples(
+            [doc],
             tokenizer,
             cfg.max_tokens,
             cfg.train_overlap,
             special["cls"],
             special["sep"],
-            [teacher[n]] if teacher else None,
-            cfg.teacher_weight,
+            [teacher.spans[n]] if teacher else None,
+            span_weight,
+            [teacher.chars[n]] if teacher else None,
+            token_weight,
         )
+
+    per_doc = [
+        windows(a.to_document(), n, cfg.teacher_weight, cfg.token_teacher_weight)
         for n, a in enumerate(articles)
+    ]
+    extra = [
+        e
+        for n, doc in enumerate(teacher.pseudo if teacher else [], len(articles))
+        for e in windows(doc, n, 1.0, 1.0)
     ]
 
     def make_net() -> Net:
@@ -220,32 +243,61 @@ def _prepare(cfg: TrainConfig, data_dir: str | Path, split: str, log: Any) -> _D
             ),
         )
 
-    data = _Data(base, src, special, articles, per_doc, make_net)
+    data = _Data(base, src, special, articles, per_doc, make_net, extra)
     examples = data.examples
+    labelled = f" + {len(pseudo)} unlabelled" if pseudo else ""
     log(
-        f"{len(articles)} articles -> {len(examples)} windows, {sum(len(e.ids) for e in examples)} tokens "
-        f"({time.time() - t0:.1f}s)"
+        f"{len(articles)} articles{labelled} -> {len(examples)} windows, "
+        f"{sum(len(e.ids) for e in examples)} tokens ({time.time() - t0:.1f}s)"
     )
     if cfg.frozen_layers:
         attach_frozen_states(make_net(), examples, base.safetensors_sha256, special["pad"], log)
     return data
 
 
-def _teacher_probs(
-    teacher: str, articles: list[Article], log: Any
-) -> list[dict[tuple[int, int], np.ndarray]]:
-    """The teacher's technique distribution for every gold span of every article."""
+@dataclass
+class _Teacher:
+    spans: list[dict[tuple[int, int], np.ndarray]]  # per doc: technique distribution per span offsets
+    chars: list[np.ndarray]  # per doc: (len(text), 1 + L) token-head probabilities per character
+    pseudo: list[Document]  # the unlabelled articles with the teacher's spans
+
+
+def _teacher_outputs(teacher: str, articles: list[Article], unlabelled: list[str], log: Any) -> _Teacher:
+    """The teacher's view of the corpus articles (technique distributions of their gold spans) and
+    of the unlabelled texts (its own spans and their distributions), and its per-character token
+    probabilities for both, in that order."""
     from ..detector import Detector
 
     det = Detector.load(teacher)
     t0 = time.time()
-    out = []
+    spans, pseudo = [], []
     for article in articles:
         offsets = sorted({(s.start, s.end) for s in article.spans})
         probs = det.classify_probs(article.text, offsets) if offsets else []
-        out.append(dict(zip(offsets, probs, strict=True)))
-    log(f"teacher {det.name}: technique distributions for {len(articles)} articles ({time.time() - t0:.0f}s)")
-    return out
+        spans.append(dict(zip(offsets, probs, strict=True)))
+    for text, doc in zip(unlabelled, det.analyze_many(unlabelled), strict=True):
+        offsets = sorted({(s.start, s.end) for s in doc.spans})
+        probs = det.classify_probs(text, offsets) if offsets else []
+        spans.append(dict(zip(offsets, probs, strict=True)))
+        pseudo.append(Document(text, [s for s in doc.spans]))
+    chars = [det.char_probs(a.text) for a in articles] + [det.char_probs(t) for t in unlabelled]
+    log(
+        f"teacher {det.name}: {len(articles)} articles and {len(unlabelled)} unlabelled "
+        f"({sum(len(d.spans) for d in pseudo)} spans) labelled in {time.time() - t0:.0f}s"
+    )
+    return _Teacher(spans, chars, pseudo)
+
+
+def _unlabelled_docs(directory: str) -> list[str]:
+    """The texts of the .txt files in ``directory`` (sorted by name)."""
+    from ..io.ptc import read_article
+
+    files = sorted(Path(directory).glob("*.txt"))
+    if not files:
+        raise DataError(
+            f"--unlabelled {directory}: no .txt articles there; give a folder of plain-text articles"
+        )
+    return [read_article(f) for f in files]
 
 
 def calibrate(
@@ -392,16 +444,16 @@ def _tune(out: Path, data_dir: str | Path, cfg: ModelConfig, log: Any) -> tuple[
 
     for _ in range(3):  # one setting at a time, repeated until none changes (coordinate search)
         before = cfg
-        for field, values, metric in (
+        for setting, values, metric in (
             ("threshold", (0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2), "si"),
             ("single_token_threshold", (1.01, 0.8, 0.7, 0.6, 0.5), "si"),
             ("token_blend", (0.0, 0.2, 0.3, 0.4, 0.5), "tc"),
             ("multi_label_threshold", (0.2, 0.3, 0.4, 0.5, 1.01), "flc"),
         ):
-            reports = sweep(cfg, field, values, metric)
-            if field == "token_blend":
+            reports = sweep(cfg, setting, values, metric)
+            if setting == "token_blend":
                 untuned_tc = reports[0.0].tc  # the blend weight is chosen on val: this figure is not
-            cfg = replace(cfg, **{field: best(reports, metric)})
+            cfg = replace(cfg, **{setting: best(reports, metric)})
         if cfg == before:
             break
     report = reports[cfg.multi_label_threshold].to_dict()
@@ -429,7 +481,7 @@ def _calibrate(data: _Data, out: Path, model_cfg: ModelConfig, cfg: TrainConfig,
         net = data.make_net()
         _fit(
             net,
-            [e for i, group in enumerate(per_doc) if i not in held for e in group],
+            [e for i, group in enumerate(per_doc) if i not in held for e in group] + data.extra,
             data.special["pad"],
             cfg,
             log,
