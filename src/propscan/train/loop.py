@@ -270,17 +270,18 @@ def _teacher_outputs(teacher: str, articles: list[Article], unlabelled: list[str
 
     det = Detector.load(teacher)
     t0 = time.time()
-    spans, pseudo = [], []
+    spans, pseudo, chars = [], [], []
+
+    def label(text: str, offsets: list[tuple[int, int]]) -> None:
+        char_probs, probs = det.char_and_span_probs(text, offsets)  # one encoder pass for both
+        spans.append(dict(zip(offsets, probs, strict=True)))
+        chars.append(char_probs)
+
     for article in articles:
-        offsets = sorted({(s.start, s.end) for s in article.spans})
-        probs = det.classify_probs(article.text, offsets) if offsets else []
-        spans.append(dict(zip(offsets, probs, strict=True)))
+        label(article.text, sorted({(s.start, s.end) for s in article.spans}))
     for text, doc in zip(unlabelled, det.analyze_many(unlabelled), strict=True):
-        offsets = sorted({(s.start, s.end) for s in doc.spans})
-        probs = det.classify_probs(text, offsets) if offsets else []
-        spans.append(dict(zip(offsets, probs, strict=True)))
-        pseudo.append(Document(text, [s for s in doc.spans]))
-    chars = [det.char_probs(a.text) for a in articles] + [det.char_probs(t) for t in unlabelled]
+        label(text, sorted({(s.start, s.end) for s in doc.spans}))
+        pseudo.append(Document(text, list(doc.spans)))
     log(
         f"teacher {det.name}: {len(articles)} articles and {len(unlabelled)} unlabelled "
         f"({sum(len(d.spans) for d in pseudo)} spans) labelled in {time.time() - t0:.0f}s"
