@@ -54,7 +54,7 @@ def test_train_writes_a_verified_model_that_the_detector_loads(tmp_path: Path) -
     assert 0 < config["threshold"] < 1 and config["max_tokens"] == 64
     card = (out / "MODEL_CARD.md").read_text("utf-8")
     assert "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db" in card
-    assert "Measured scores" in card
+    assert "Measured scores" in card and "Distilled" not in card and "--teacher" not in card
     # scores are calibrated on held-out folds of train, and the calibration is measured on val
     assert config["calibration_fit"]["folds"] == 2 and config["calibration_fit"]["spans"] > 0
     assert config["calibration"]["y"] == sorted(config["calibration"]["y"])
@@ -140,6 +140,9 @@ def test_distillation_trains_on_unlabelled_articles_labelled_by_the_teacher(
     assert config["train"]["teacher"] == str(tiny_model_dir) and config["train"]["unlabelled"] == str(
         unlabelled
     )
+    card = (out / "MODEL_CARD.md").read_text("utf-8")
+    assert "--teacher TEACHER_MODEL --unlabelled UNLABELLED_DIR" in card
+    assert f"Distilled from the model `{tiny_model_dir}`" in card and f"`{unlabelled}`" in card
     Detector.load(out).analyze("Only traitors would vote for this corrupt plan.")
     with pytest.raises(DataError, match="need a teacher"):
         train(corpus, "train", tmp_path / "x", unlabelled=str(unlabelled), **options)

@@ -15,6 +15,24 @@ CITATION = (
 )
 
 
+def _distillation(cfg: Any) -> list[str]:
+    """What a distilled model learned from besides the gold labels."""
+    if not getattr(cfg, "teacher", ""):
+        return []
+    lines = [
+        f"Distilled from the model `{cfg.teacher}` (TEACHER_MODEL): its technique distribution on each "
+        f"gold span is mixed into the span targets with weight {cfg.teacher_weight}, and its token "
+        f"probabilities into the token targets with weight {cfg.token_teacher_weight}."
+    ]
+    if getattr(cfg, "unlabelled", ""):
+        lines.append(
+            f"Also trained on the unlabelled .txt articles of `{cfg.unlabelled}` (UNLABELLED_DIR), "
+            "labelled by the teacher alone (its spans, their technique distributions, its token "
+            "probabilities)."
+        )
+    return lines
+
+
 def model_card(
     config: ModelConfig, *, split: str, n_articles: int, cfg: Any, base: Any, val: dict | None = None
 ) -> str:
@@ -64,12 +82,16 @@ def model_card(
         "",
         "## Training data",
         f"PTC training articles, split `{split}` ({n_articles} articles), SemEval-2020 Task 11.",
+        *_distillation(cfg),
         f"Cite: {CITATION}",
         "",
         "## Training command",
         "```",
         f"propscan train --data ../shared/ptc --recipe {recipe_of(cfg)} --split {split} --output MODEL_DIR "
-        f"--seed {cfg.seed}" + ("" if split == "train" else " --reference TRAIN_SPLIT_MODEL_DIR"),
+        f"--seed {cfg.seed}"
+        + ("" if split == "train" else " --reference TRAIN_SPLIT_MODEL_DIR")
+        + (" --teacher TEACHER_MODEL" if getattr(cfg, "teacher", "") else "")
+        + (" --unlabelled UNLABELLED_DIR" if getattr(cfg, "unlabelled", "") else ""),
         "```",
         f"Training settings: {', '.join(f'{k}={v}' for k, v in vars(cfg).items() if k not in _TUNED)}.",
         "",
