@@ -90,3 +90,36 @@ def test_report_to_dict_is_json_ready(tmp_path):
 def test_classify_returning_too_few_labels_is_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="2 labels for 3 spans of article 1"):
         evaluate(make_detector([NC, LL]), write_corpus(tmp_path))
+
+
+def test_calibration_on_val_is_fitted_on_all_spans_and_measured_cross_fitted(tmp_path):
+    from propscan.evaluate import cross_fitted_calibration
+
+    corpus = write_corpus(tmp_path)
+    detector = FakeDetector(
+        spans={
+            TEXT_1: [Span(9, 17, NC, 0.8), Span(22, 27, DOUBT, 0.3)],  # right, wrong
+            TEXT_2: [Span(0, 10, SLOGANS, 0.6)],  # right
+        },
+        labels={TEXT_1: [NC, NC, LL], TEXT_2: [SLOGANS]},
+    )
+    raw = evaluate(detector, corpus, "val").to_dict()
+    calibration, val = cross_fitted_calibration(detector, corpus, raw)
+    # the map shipped is fitted on all three spans
+    assert calibration["calibration"]["x"] == [0.3, 0.6, 0.8]
+    assert calibration["calibration"]["y"] == [0.0, 1.0, 1.0]
+    assert calibration["calibration_fit"]["spans"] == 3
+    # article 1's spans are scored by the map of article 2 alone (1.0 everywhere) and article 2's
+    # span by the map of article 1 (0.6): bins 0.9-1.0 (2 spans, 1 right) and 0.6-0.7 (1, right)
+    assert val["ece"] == pytest.approx((2 * 0.5 + 1 * 0.4) / 3)
+    assert val["ece_uncalibrated"] == raw["ece"] and val["reliability_uncalibrated"] == raw["reliability"]
+    assert val["si"] == raw["si"]
+
+
+def test_calibration_on_val_needs_spans_on_both_halves(tmp_path):
+    from propscan.evaluate import cross_fitted_calibration
+
+    corpus = write_corpus(tmp_path)
+    detector = FakeDetector(spans={TEXT_1: [Span(9, 17, NC, 0.8)], TEXT_2: []}, labels={})
+    with pytest.raises(ModelError, match="both halves"):
+        cross_fitted_calibration(detector, corpus, {"ece": 0.0, "reliability": []})

@@ -21,7 +21,7 @@ SENTENCES = [
 ]
 
 
-def _corpus(root: Path) -> Path:
+def _corpus(root: Path, n_val: int = 1) -> Path:
     (root / "train-articles").mkdir(parents=True)
     rows = []
     ids = [str(100 + i) for i in range(4)]
@@ -36,7 +36,9 @@ def _corpus(root: Path) -> Path:
                     rows.append(f"{art}\t{label}\t{start}\t{start + len(needle)}\n")
         (root / "train-articles" / f"article{art}.txt").write_text(text, "utf-8")
     (root / "train-task-tc.labels").write_text("".join(rows), "utf-8")
-    (root / "splits.json").write_text(json.dumps({"train": ids[:3], "val": ids[3:]}), "utf-8")
+    (root / "splits.json").write_text(
+        json.dumps({"train": ids[: 4 - n_val], "val": ids[4 - n_val :]}), "utf-8"
+    )
     return root
 
 
@@ -82,6 +84,27 @@ def test_train_writes_a_verified_model_that_the_detector_loads(tmp_path: Path) -
     assert full_config["calibration"] == config["calibration"]
     assert "Measured scores" in (full / "MODEL_CARD.md").read_text("utf-8")
     Detector.load(full)
+
+
+def test_a_recipe_that_calibrates_on_val_fits_the_map_on_val_and_reports_a_cross_fitted_ece(
+    tmp_path: Path,
+) -> None:
+    from propscan.train import calibrate, train
+
+    corpus = _corpus(tmp_path / "corpus", n_val=2)
+    options = {"epochs": 2, "max_tokens": 64, "train_overlap": 16, "calibrate_on_val": True}
+    out = train(corpus, "train", tmp_path / "model", log=lambda *_: None, **options)
+    config = json.loads((out / "config.json").read_text("utf-8"))
+    report = json.loads((out / "val_report.json").read_text("utf-8"))
+    fit = config["calibration_fit"]
+    assert fit["on"].startswith("val") and "folds" not in fit and config["train"]["calibrate_on_val"]
+    assert fit["spans"] > 0 and 0 <= report["ece"] <= 1 and "ece_uncalibrated" in report
+    assert "cross-fitted" in (out / "MODEL_CARD.md").read_text("utf-8")
+    assert (out / "reliability.svg").is_file()
+
+    # calibrating again starts from the raw scores, not from calibrated ones: the same map
+    calibrate(out, corpus, on_val=True, log=lambda *_: None)
+    assert json.loads((out / "config.json").read_text("utf-8"))["calibration"] == config["calibration"]
 
 
 def test_token_targets_mix_the_gold_labels_with_the_teachers_character_probabilities() -> None:

@@ -553,6 +553,45 @@ def train(
 
 @app.command()
 @_handles_errors
+def ensemble(
+    first: Annotated[str, typer.Argument(help="The member that decodes: a model name or directory.")],
+    second: Annotated[str, typer.Argument(help="The second member: a model name or directory.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Ensemble directory to write.")],
+    token_weight: Annotated[
+        float, typer.Option(help="Weight of the second member's token probabilities.")
+    ] = 0.5,
+    technique_weight: Annotated[
+        float, typer.Option(help="Weight of the second member's technique distributions.")
+    ] = 0.5,
+    threshold: Annotated[
+        float | None, typer.Option(help="Token threshold for spans; default: the first member's.")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="A PTC corpus: measure val scores (members trained on train only)."),
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(help="An ensemble of the members' train-split twins whose val scores to take over."),
+    ] = None,
+) -> None:
+    """Combine two models into one ensemble directory, usable wherever --model takes a directory."""
+    from .ensemble import build
+
+    build(
+        [first, second],
+        output,
+        token_weight=token_weight,
+        technique_weight=technique_weight,
+        threshold=threshold,
+        data=data,
+        reference=reference,
+    )
+    typer.echo(f"ensemble written to {output}")
+
+
+@app.command()
+@_handles_errors
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 exposes it to the network.")] = (
         "127.0.0.1"

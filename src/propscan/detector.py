@@ -47,7 +47,12 @@ class Detector:
     def load(
         cls, name_or_path: str | os.PathLike[str] | None = None, *, threads: int | None = None
     ) -> Detector:
-        return cls(Model(resolve(name_or_path), threads=threads))
+        from .ensemble import EnsembleDetector, is_ensemble  # ensemble builds on this module
+
+        directory = resolve(name_or_path)
+        if is_ensemble(directory):
+            return EnsembleDetector.from_directory(directory, threads=threads)
+        return cls(Model(directory, threads=threads))
 
     @property
     def name(self) -> str:

@@ -97,7 +97,7 @@ def model_card(
         "",
     ]
     if val:
-        lines += _scores(val)
+        lines += scores_section(val)
         lines += _calibration(config, val)
     speed = config.extra.get("scores", {})
     if "articles_per_s" in speed:
@@ -125,7 +125,7 @@ def model_card(
     return "\n".join(lines)
 
 
-def _scores(val: dict) -> list[str]:
+def scores_section(val: dict) -> list[str]:
     lines = [
         "## Measured scores (val split, 37 articles, model of this recipe trained on `train` only)",
         "",
@@ -187,9 +187,16 @@ def _calibration(config: ModelConfig, val: dict) -> list[str]:
         "",
         "A span's score is the probability that it is right: that a gold span of the same technique "
         "overlaps it. Raw scores (mean token probability x technique probability) are mapped by an "
-        f"isotonic fit on {fit['spans']} spans predicted for held-out articles by {fit['folds']} models "
-        f"of this recipe, each trained on the rest of `train` (folds of 1/{fit['folds']}) "
-        f"({fit['share_right']:.0%} of those spans were right).",
+        + (
+            f"isotonic fit on {fit['spans']} spans predicted for held-out articles by {fit['folds']} models "
+            f"of this recipe, each trained on the rest of `train` (folds of 1/{fit['folds']}) "
+            f"({fit['share_right']:.0%} of those spans were right)."
+            if "folds" in fit
+            else f"isotonic fit on the {fit['spans']} spans the train-split model of this recipe predicted "
+            f"for val ({fit['share_right']:.0%} right): fold models of this recipe cost too much on a CPU. "
+            "The ECE below is therefore cross-fitted: each half of the val articles (alternate articles) "
+            "is scored by the map fitted on the other half."
+        ),
         "",
         f"Expected calibration error on val ({BINS} equal-width bins): **{val['ece']:.4f}** "
         f"(raw scores: {val.get('ece_uncalibrated', float('nan')):.4f}). Reliability plot: "

@@ -1,0 +1,91 @@
+"""The model card written beside every ensemble."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .calibration import BINS
+from .detector import Detector
+from .model import ModelConfig
+from .train.card import CITATION, scores_section  # torch-free: the card text of trained models
+
+
+def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | None) -> str:
+    spec = config.extra["ensemble"]
+    wt, wc = spec["token_weight"], spec["technique_weight"]
+    lines = [
+        f"# {config.name} {config.version}",
+        "",
+        "Finds spans that use one of the 14 propaganda techniques of the Propaganda Techniques Corpus",
+        "(PTC) in English news articles, and names the technique of each span, with two models together.",
+        "",
+        "## Members",
+        "",
+        "| role | model | base encoder | recorded as |",
+        "|---|---|---|---|",
+    ]
+    for role, det, entry in zip(("decodes", "second"), members, spec["members"], strict=True):
+        base = det.config.extra.get("base_model", "?")
+        lines.append(f"| {role} | {det.name} | `{base}` | `{entry['model']}` |")
+    lines += [
+        "",
+        "Each member's own card (in its directory) gives its training data, command and license; the",
+        "ensemble refuses to load if a member's SHA256SUMS no longer matches the one recorded here.",
+        "",
+        "## How the members combine",
+        f"- Token probabilities: the first member's, mixed with weight {wt} with the second's (carried "
+        "through character offsets onto the first member's tokens); runs of tokens above "
+        f"{config.threshold} (gaps of up to {config.bridge_tokens} tokens closed; a lone token needs "
+        f"{config.single_token_threshold}) become spans.",
+        f"- Technique distribution of a span: the members' distributions averaged with weight {wc} on "
+        f"the second; extra labels from probability {config.multi_label_threshold}.",
+        "- A span's raw score is the mean mixed token probability times the technique probability; the "
+        "calibration map (see Calibration) turns it into a probability.",
+        "",
+    ]
+    if val:
+        lines += scores_section(val)
+        fit = config.extra.get("calibration_fit")
+        lines += [
+            "## Calibration",
+            "",
+            (
+                "A span's score is the probability that it is right (a gold span of the same technique "
+                f"overlaps it): raw scores are mapped by an isotonic fit on the {fit['spans']} spans the "
+                f"train-split twin of this ensemble predicted for val ({fit['share_right']:.0%} right). "
+                "Training fold models of both members, as the single models do, costs too much on CPU; "
+                "so the ECE below is cross-fitted: each half of the val articles (alternate articles) "
+                "scored by the map fitted on the other half."
+                f" ECE ({BINS} equal-width bins): **{val['ece']:.4f}** (raw scores: "
+                f"{val.get('ece_uncalibrated', float('nan')):.4f})."
+                if fit
+                else f"Not calibrated. Expected calibration error of the raw scores on val ({BINS} "
+                f"equal-width bins): **{val['ece']:.4f}**."
+            ),
+            "",
+            "| score bin | spans | mean score | share right |",
+            "|---|---|---|---|",
+            *(
+                f"| {r['lo']:.1f}-{r['hi']:.1f} | {r['n']} | {r['confidence']:.3f} | {r['accuracy']:.3f} |"
+                for r in val.get("reliability", [])
+            ),
+            "",
+        ]
+    else:
+        lines += ["## Measured scores", "", "None: build the ensemble with `--data` or `--reference`.", ""]
+    lines += [
+        "## Limitations",
+        "- As for its members: English news only; rare techniques are found least reliably; `val` (37 "
+        "articles) is easier than the official benchmark.",
+        "- It runs both encoders: its speed is about that of the slower member plus the faster one.",
+        "",
+        "## Build command",
+        "```",
+        "propscan ensemble FIRST_MEMBER SECOND_MEMBER --output ENSEMBLE_DIR "
+        f"--token-weight {wt} --technique-weight {wc} --threshold {config.threshold} [--data ../shared/ptc]",
+        "```",
+        "",
+        f"Corpus: {CITATION}",
+        "",
+    ]
+    return "\n".join(lines)
