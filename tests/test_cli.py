@@ -366,6 +366,9 @@ def test_train_passes_only_given_options(monkeypatch, tmp_path):
     result = run("train", "--data", tmp_path, "--recipe", "accurate", "--output", tmp_path / "a")
     assert result.exit_code == 0, result.stderr
     assert calls[-1] == (tmp_path, "train", tmp_path / "a", {"base": "base-of-accurate", "epochs": 9})
+    result = run("train", "--data", tmp_path, "--output", tmp_path / "g", "--device", "cuda")
+    assert result.exit_code == 0, result.stderr
+    assert calls[-1][3] == {"base": "base-of-fast", "epochs": 9, "device": "cuda"}
 
 
 def test_train_rejects_unknown_split(tmp_path):

@@ -107,6 +107,21 @@ def test_a_recipe_that_calibrates_on_val_fits_the_map_on_val_and_reports_a_cross
     assert json.loads((out / "config.json").read_text("utf-8"))["calibration"] == config["calibration"]
 
 
+def test_a_device_torch_cannot_use_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    from propscan.errors import DataError
+    from propscan.train import train
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for device, message in (("cuda", "sees no CUDA GPU"), ("tpu", "not a training device")):
+        with pytest.raises(DataError, match=message):
+            train(tmp_path / "no-corpus", "train", tmp_path / "m", device=device, log=lambda *_: None)
+    assert not (tmp_path / "m").exists()
+
+
 def test_token_targets_mix_the_gold_labels_with_the_teachers_character_probabilities() -> None:
     import numpy as np
 

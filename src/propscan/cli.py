@@ -512,6 +512,10 @@ def train(
             "val scores this model takes over."
         ),
     ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(help="Where training steps run: auto (a CUDA GPU if torch sees one), cpu or cuda."),
+    ] = None,
     teacher: Annotated[
         str | None,
         typer.Option(
@@ -543,6 +547,7 @@ def train(
         "base": base,
         "teacher": teacher,
         "unlabelled": str(unlabelled) if unlabelled else None,
+        "device": device,
     }
     options = {**recipe_options(recipe.value), **{k: v for k, v in given.items() if v is not None}}
     if reference is not None:

@@ -87,6 +87,10 @@ class TrainConfig:
     lora_rank: int = 0
     lora_alpha: float = 32.0  # scale alpha / rank; 32 / 16 = 2
     keep_weights: bool = False  # also save the trained tensors (trainable.pt) beside the model
+    # Where the training steps run: "auto" takes a CUDA GPU when torch sees one. Everything else
+    # (teacher labelling, export, tuning, calibration) runs on the CPU through ONNX Runtime, as in
+    # production. Results of a GPU run are not bit-identical to a CPU run of the same seed.
+    device: str = "auto"
 
 
 # The named models' recipes: options that differ from TrainConfig's defaults.
@@ -123,6 +127,7 @@ def train(
     cfg = TrainConfig(**options)
     if split not in ("train", "all"):
         raise DataError(f"train on split 'train' or 'all', not {split!r}")
+    _device(cfg.device)  # refuse a device torch cannot use before any work
     if reference and not (Path(reference) / "val_report.json").is_file():
         raise DataError(f"--reference {reference} is not a model directory trained with --split train")
     out = Path(output)
@@ -391,13 +396,17 @@ def _fit(net: Net, examples: list, pad: int, cfg: TrainConfig, log: Any) -> None
         opt, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
     )
     rng = random.Random(cfg.seed)
+    device = _device(cfg.device)
+    net.to(device)
     net.train()
     with Progress(transient=False) as bar:
         task = bar.add_task("training", total=steps)
         for epoch in range(cfg.epochs):
             total, count, t0 = 0.0, 0, time.time()
-            for inputs, mask, tok, spans in batches(examples, cfg.batch_size, pad, rng):
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            for batch in batches(examples, cfg.batch_size, pad, rng):
+                inputs, mask, tok = (t.to(device) for t in batch[:3])
+                spans = tuple(t.to(device) for t in batch[3]) if batch[3] else None
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
                     # inputs: token ids (B, T), or the frozen layers' states (B, T, H)
                     logits, hidden = net.top(inputs, mask) if cfg.frozen_layers else net(inputs, mask)
                     span_logits = net.span_logits(hidden, *spans[:4]) if spans else None
@@ -417,6 +426,21 @@ def _fit(net: Net, examples: list, pad: int, cfg: TrainConfig, log: Any) -> None
                 bar.advance(task)
             log(f"epoch {epoch + 1}/{cfg.epochs}: loss {total / max(count, 1):.4f} ({time.time() - t0:.0f}s)")
     net.eval()
+    net.to("cpu")  # export, calibration folds and the teacher all work on the CPU
+
+
+def _device(name: str) -> torch.device:
+    """The torch device for training steps; a clear error for one this torch cannot use."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu" or (name.startswith("cuda") and torch.cuda.is_available()):
+        return torch.device(name)
+    if name.startswith("cuda"):
+        raise DataError(
+            f"--device {name}: this torch ({torch.__version__}) sees no CUDA GPU; "
+            "train with --device cpu, or install a CUDA build of torch on a machine with a GPU"
+        )
+    raise DataError(f"--device {name!r} is not a training device: use auto, cpu or cuda")
 
 
 def _loss(logits: torch.Tensor, targets: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
