@@ -109,13 +109,18 @@ def model_card(
         "- The corpus is small (371 articles, 6,128 spans) and its annotators disagree often; rare "
         "techniques (Whataboutism, Black-and-White Fallacy, Thought-terminating Cliches, Causal "
         "Oversimplification, Appeal to Authority) are found least reliably.",
-        "- Span scores are calibrated on held-out folds of the training articles: on text like PTC "
-        "news they are close to the share of spans that are right (see Calibration). On other "
+        (
+            "- Span scores are calibrated on the val articles (see Calibration: 37 articles, so the "
+            "map is coarse)"
+            if "on" in config.extra.get("calibration_fit", {})
+            else "- Span scores are calibrated on held-out folds of the training articles"
+        )
+        + ": on text like PTC news they are close to the share of spans that are right. On other "
         "genres the model is more often wrong than its scores say.",
         "- int8 dynamic quantization scales activations per batch of windows, so results shift "
-        "slightly with what else is in the batch (val SI F1 of the train-split model: 0.452 at the "
-        "default batch_size=8, 0.435 at batch_size=1; TC unchanged). batch_size=1 makes an "
-        "article's result independent of its neighbours.",
+        "slightly with what else is in the batch (measured for the `fast` recipe's train-split model: "
+        "val SI F1 0.452 at the default batch_size=8, 0.435 at batch_size=1; TC unchanged). "
+        "batch_size=1 makes an article's result independent of its neighbours.",
         "- Nested spans of different extent (a loaded word inside a longer Doubt clause) come out as "
         "one span with several techniques.",
         "- The official development split (the release benchmark) was not used; `val` (37 articles) is "
