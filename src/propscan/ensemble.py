@@ -27,7 +27,8 @@ import numpy as np
 from .decode import BlockOutput
 from .detector import Detector
 from .errors import ChecksumError, InputError, ModelError
-from .model import MODELS_DIR, ModelConfig, resolve, sha256
+from .model import ModelConfig, resolve, sha256, verify, write_checksums
+from .registry import shipped_names
 from .techniques import LABELS
 
 FILES = ("config.json", "MODEL_CARD.md")  # what an ensemble directory holds besides SHA256SUMS
@@ -93,7 +94,7 @@ class EnsembleDetector(Detector):
 
     @classmethod
     def from_directory(cls, directory: Path, *, threads: int | None = None) -> EnsembleDetector:
-        checksums = _verify(directory)
+        checksums = verify(directory, required=FILES, optional=())
         try:
             config = ModelConfig.from_json(json.loads((directory / "config.json").read_text("utf-8")))
             entries = config.extra["ensemble"]["members"]
@@ -164,28 +165,6 @@ def member_dir(directory: Path, ref: str) -> Path:
     return resolve(ref)
 
 
-def _verify(directory: Path) -> dict[str, str]:
-    sums = directory / "SHA256SUMS"
-    if not sums.is_file():
-        raise ModelError(f"{sums} is missing: this is not a complete propscan ensemble directory")
-    expected = {}
-    for line in sums.read_text("utf-8").splitlines():
-        parts = line.split()
-        if len(parts) == 2:
-            expected[parts[1]] = parts[0]
-    for name in FILES:
-        if (
-            name not in expected
-            or not (directory / name).is_file()
-            or sha256(directory / name) != expected[name]
-        ):
-            raise ChecksumError(
-                f"{directory / name} is missing or does not match {sums}: restore the ensemble directory "
-                "from a clean copy or rebuild it with 'propscan ensemble'"
-            )
-    return expected
-
-
 def build(
     members: Sequence[str | os.PathLike[str]],
     output: str | os.PathLike[str],
@@ -213,11 +192,12 @@ def build(
     if data is not None and reference is not None:
         raise InputError("give --data (measure val scores) or --reference (take them over), not both")
     ref_val = _reference_val(Path(reference)) if reference is not None else None
+    if out.exists() and not is_ensemble(out):  # before any work: measuring takes minutes
+        raise InputError(f"{out} exists and is not an ensemble directory: choose another --output")
     refs, dirs = [], []
     for member in members:
         path = resolve(member)
-        shipped = str(member) in {p.name for p in MODELS_DIR.iterdir()} if MODELS_DIR.is_dir() else False
-        refs.append(str(member) if shipped else str(path.resolve()))
+        refs.append(str(member) if str(member) in shipped_names() else str(path.resolve()))
         dirs.append(path)
     loaded = [Detector.load(p) for p in dirs]
     if data is not None:
@@ -286,5 +266,4 @@ def _write(directory: Path, config: ModelConfig, members: Sequence[Detector], va
     (directory / "MODEL_CARD.md").write_text(ensemble_card(config, members, val), "utf-8")
     if val is not None:
         (directory / "val_report.json").write_text(json.dumps(val, indent=2) + "\n", "utf-8")
-    lines = [f"{sha256(directory / n)}  {n}" for n in FILES]
-    (directory / "SHA256SUMS").write_text("\n".join(lines) + "\n", "utf-8")
+    write_checksums(directory, FILES)

@@ -88,14 +88,18 @@ def sha256(path: Path) -> str:
 OPTIONAL = ("base.json", "base.bin", "lora.npz")  # base layers rebuilt on install: see propscan.basepart
 
 
-def write_checksums(directory: Path) -> None:
-    names = [*REQUIRED, *(n for n in OPTIONAL if (directory / n).is_file())]
+def write_checksums(directory: Path, names: tuple[str, ...] | None = None) -> None:
+    """SHA256SUMS over ``names`` (default: a model directory's required and present optional files)."""
+    names = names or (*REQUIRED, *(n for n in OPTIONAL if (directory / n).is_file()))
     lines = [f"{sha256(directory / name)}  {name}" for name in names]
     (directory / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def verify(directory: Path) -> dict[str, str]:
-    """Check every required file against SHA256SUMS; return {file: sha256}."""
+def verify(
+    directory: Path, required: tuple[str, ...] = REQUIRED, optional: tuple[str, ...] = OPTIONAL
+) -> dict[str, str]:
+    """Check every required file (and each optional one SHA256SUMS lists) against SHA256SUMS;
+    return {file: sha256}."""
     sums_path = directory / "SHA256SUMS"
     if not sums_path.is_file():
         raise ModelError(f"{sums_path} is missing: this is not a complete propscan model directory")
@@ -109,7 +113,7 @@ def verify(directory: Path) -> dict[str, str]:
             f"{directory} needs its base weights (base.bin), which are not installed: run "
             f"'propscan models install {directory.name}'"
         )
-    for name in [*REQUIRED, *(n for n in OPTIONAL if n in expected)]:
+    for name in [*required, *(n for n in optional if n in expected)]:
         path = directory / name
         if not path.is_file():
             raise ModelError(f"{path} is missing from the model directory; re-install or re-train the model")
