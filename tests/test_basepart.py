@@ -149,6 +149,38 @@ def test_install_rebuilds_a_shipped_model_and_refuses_wrong_base_weights(
     assert not any(p.name.endswith(".partial") for p in registry.installed_dir("acc").parent.iterdir())
 
 
+def test_a_shipped_ensemble_installs_with_its_members_and_names_itself_when_missing(
+    frozen_model: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from propscan import Detector, registry
+    from propscan import model as model_module
+    from propscan.ensemble import EnsembleDetector, build
+    from tiny_model import build as build_tiny
+
+    out, base_root = frozen_model
+    shipped = tmp_path / "shipped"
+    (shipped / "acc").mkdir(parents=True)
+    for name in (*model_module.REQUIRED, "SHA256SUMS", basepart.RECIPE):
+        (shipped / "acc" / name).write_bytes((out / name).read_bytes())
+    build_tiny(shipped / "small")
+    monkeypatch.setattr(model_module, "MODELS_DIR", shipped)
+    monkeypatch.setattr(registry, "MODELS_DIR", shipped)
+    monkeypatch.setattr(registry, "base_dir", lambda key, **_: base_root)
+    registry.install("acc", log=lambda *_: None)
+    build(["small", "acc"], shipped / "combo")  # members by shipped name
+
+    combo = registry.info("combo")
+    assert combo.members == ("small", "acc") and combo.needs_install and combo.installed
+    assert combo.to_dict()["base_model"] == "small + tiny-mpnet"  # a member without a base: its name
+    assert isinstance(Detector.load("combo"), EnsembleDetector)
+    assert registry.remove("combo")  # removes the member's installed copy
+    assert not registry.info("combo").installed and not registry.info("acc").installed
+    with pytest.raises(ModelError, match="propscan models install combo"):
+        Detector.load("combo")
+    registry.install("combo", log=lambda *_: None)
+    assert registry.info("acc").installed and isinstance(Detector.load("combo"), EnsembleDetector)
+
+
 def test_merge_lora_is_the_exact_rounding_of_the_float64_update() -> None:
     rng = np.random.default_rng(0)
     w = rng.normal(size=(48, 32)).astype(np.float32)

@@ -10,8 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from propscan.calibration import Calibrator, ece, fit_isotonic, reliability, reliability_svg, span_hits
+from propscan.calibration import (
+    Calibrator,
+    PlattMap,
+    ece,
+    fit_isotonic,
+    fit_platt,
+    reliability,
+    reliability_svg,
+    span_hits,
+)
 from propscan.document import Document, Span
+from propscan.errors import ModelError
 
 
 def test_a_span_is_right_when_a_gold_span_of_its_technique_overlaps_it() -> None:
@@ -39,6 +49,32 @@ def test_isotonic_fit_is_monotone_and_averages_violations() -> None:
     assert cal(0.0) == pytest.approx(1 / 3, abs=1e-6)  # flat beyond the fitted range
     with pytest.raises(ValueError):
         fit_isotonic([], [])
+
+
+def test_platt_fit_recovers_a_known_logistic_map_and_stays_finite_on_one_sided_data() -> None:
+    rng = np.random.default_rng(1)
+    scores = rng.uniform(0.02, 0.98, 40000)
+    truth = PlattMap(1.5, 0.7)  # the true chance of being right for each raw score
+    hits = rng.uniform(0, 1, scores.size) < truth(scores)
+    a, b = fit_platt(scores, hits)
+    assert a == pytest.approx(1.5, abs=0.05) and b == pytest.approx(0.7, abs=0.05)
+    assert ece(PlattMap(a, b)(scores), hits) < 0.02 < ece(scores, hits)
+    a, b = fit_platt([0.2, 0.5, 0.9], [True, True, True])  # all right: the prior keeps it finite
+    assert np.isfinite([a, b]).all() and PlattMap(a, b)(0.5) > 0.5
+    with pytest.raises(ValueError):
+        fit_platt([], [])
+
+
+def test_a_stored_map_loads_by_its_method_and_a_bad_one_is_refused_clearly() -> None:
+    assert Calibrator.from_json(None) is None
+    platt = Calibrator.from_json(PlattMap(1.0, 0.5).to_json())
+    assert isinstance(platt, PlattMap) and platt(0.5) == pytest.approx(1 / (1 + np.exp(-0.5)))
+    iso = Calibrator.from_json({"x": [0.0, 1.0], "y": [0.2, 0.4]})  # configs from before "method"
+    assert isinstance(iso, Calibrator) and iso(0.5) == pytest.approx(0.3)
+    with pytest.raises(ModelError, match="'spline' is unknown"):
+        Calibrator.from_json({"method": "spline", "knots": []})
+    with pytest.raises(ModelError, match="malformed"):
+        Calibrator.from_json({"method": "platt", "a": 1.0})
 
 
 def test_ece_is_zero_when_scores_match_the_hit_rate_and_large_when_not() -> None:

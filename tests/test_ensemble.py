@@ -163,10 +163,30 @@ def test_data_measures_val_and_fits_a_calibration_map_that_analyze_applies(tmp_p
     assert got == pytest.approx(expected, abs=2e-4)
     assert "cross-fitted" in (ensemble_dir / "MODEL_CARD.md").read_text()
 
+    # the config records the val figures for `propscan models list`; this corpus has no
+    # test-articles, so no speed was measured
+    assert config["scores"] == {
+        "val": {"si": val["si"]["f1"], "tc": val["tc"], "flc": val["flc"]["f1"], "ece": val["ece"]}
+    }
+
     # an ensemble of all-articles members takes over the twin's val scores and map
     twin = build([a, a], tmp_path / "all", reference=ensemble_dir)
     assert json.loads((twin / "config.json").read_text())["calibration"] == config["calibration"]
     assert json.loads((twin / "val_report.json").read_text()) == val
+
+
+def test_speed_is_measured_on_the_articles_given_or_taken_over_from_the_reference(tmp_path):
+    a = build_tiny(tmp_path / "a")
+    corpus = write_val_corpus(tmp_path / "ptc")
+    measured = build([a, a], tmp_path / "m", data=corpus, speed_articles=corpus / "train-articles")
+    scores = json.loads((measured / "config.json").read_text())["scores"]
+    assert scores["articles_per_s"] > 0 and "2 unlabelled articles" in scores["speed_note"]
+    twin = json.loads((build([a, a], tmp_path / "all", reference=measured) / "config.json").read_text())
+    assert twin["scores"]["articles_per_s"] == scores["articles_per_s"]
+    assert str(measured) in twin["scores"]["speed_note"]
+    with pytest.raises(InputError, match=r"not a folder of \.txt articles"):
+        build([a, a], tmp_path / "bad", speed_articles=tmp_path / "nowhere")
+    assert not (tmp_path / "bad").exists()
 
 
 def test_val_scores_are_not_measured_with_a_member_that_trained_on_val(tmp_path):

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from propscan.calibration import PlattMap, ece, fit_platt
 from propscan.document import Document, Span
 from propscan.errors import ModelError
 from propscan.evaluate import evaluate
@@ -105,13 +106,21 @@ def test_calibration_on_val_is_fitted_on_all_spans_and_measured_cross_fitted(tmp
     )
     raw = evaluate(detector, corpus, "val").to_dict()
     calibration, val = cross_fitted_calibration(detector, corpus, raw)
-    # the map shipped is fitted on all three spans
-    assert calibration["calibration"]["x"] == [0.3, 0.6, 0.8]
-    assert calibration["calibration"]["y"] == [0.0, 1.0, 1.0]
+    # the map shipped is a Platt map fitted on all three spans
+    a, b = fit_platt([0.8, 0.3, 0.6], [True, False, True])
+    assert calibration["calibration"] == {"method": "platt", "a": a, "b": b}
     assert calibration["calibration_fit"]["spans"] == 3
-    # article 1's spans are scored by the map of article 2 alone (1.0 everywhere) and article 2's
-    # span by the map of article 1 (0.6): bins 0.9-1.0 (2 spans, 1 right) and 0.6-0.7 (1, right)
-    assert val["ece"] == pytest.approx((2 * 0.5 + 1 * 0.4) / 3)
+    assert calibration["calibration_fit"]["method"] == "platt"
+    # article 1's spans are scored by the map fitted on article 2 alone, article 2's span by the
+    # map fitted on article 1 alone: no span is scored by a map that saw its own article
+    on_2, on_1 = PlattMap(*fit_platt([0.6], [True])), PlattMap(*fit_platt([0.8, 0.3], [True, False]))
+    expected = ece([on_2(0.8), on_2(0.3), on_1(0.6)], [True, False, True])
+    assert val["ece"] == pytest.approx(expected)
+    assert expected != pytest.approx(ece([PlattMap(a, b)(s) for s in (0.8, 0.3, 0.6)], [True, False, True]))
+    # with two articles every random halving is the same split, so the spread is nil
+    assert val["ece_random_halves"]["n"] == 30
+    assert val["ece_random_halves"]["mean"] == pytest.approx(expected)
+    assert val["ece_random_halves"]["sd"] == pytest.approx(0.0, abs=1e-12)
     assert val["ece_uncalibrated"] == raw["ece"] and val["reliability_uncalibrated"] == raw["reliability"]
     assert val["si"] == raw["si"]
 

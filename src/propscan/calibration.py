@@ -2,10 +2,14 @@
 
 "Right" means what a reader of the output cares about: some gold span of the same technique
 overlaps the predicted span (at least one character in common). The raw score of a predicted span
-(mean token probability x technique probability) ranks spans well but is not a probability; an
-isotonic map, fitted on spans predicted for held-out articles (folds of the training split, never
-the articles it is reported on), turns it into one. Numpy only; the map is a list of breakpoints in
-the model's config, applied with linear interpolation.
+(mean token probability x technique probability) ranks spans well but is not a probability; a
+map fitted on spans predicted for held-out articles (never the articles it is reported on) turns it
+into one. Two maps, stored in the model's config and applied with numpy only:
+
+- isotonic (breakpoints, linear interpolation): for the thousands of spans that fold models of
+  the training split predict;
+- Platt (a logistic curve of the score's logit, two numbers): for the few hundred spans of the
+  small val split, where an isotonic map follows the noise of the articles it was fitted on.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .document import Document
+from .errors import ModelError
 
 BINS = 10  # equal-width bins for ECE and the reliability plot
 
@@ -57,16 +62,73 @@ def fit_isotonic(scores: Sequence[float], hits: Sequence[bool]) -> tuple[list[fl
     return [round(v, 6) for v in xs], [round(v, 6) for v in ys]
 
 
+def _logit(score: float | np.ndarray) -> np.ndarray:
+    s = np.clip(np.asarray(score, dtype=np.float64), 1e-4, 1 - 1e-4)
+    return np.log(s / (1 - s))
+
+
+def fit_platt(scores: Sequence[float], hits: Sequence[bool], prior: float = 1.0) -> tuple[float, float]:
+    """Platt scaling: P(right) = sigmoid(a * logit(score) + b), (a, b) by Newton's method on the
+    log loss. ``prior`` is a small ridge pulling (a, b) toward the identity (1, 0), which keeps the
+    fit finite when every span is right or every span is wrong. Needs at least one span."""
+    if not len(scores):
+        raise ValueError("cannot calibrate on zero spans")
+    x = _logit(np.asarray(scores, dtype=np.float64))
+    y = np.asarray(hits, dtype=np.float64)
+    w = np.array([1.0, 0.0])
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(w[0] * x + w[1])))
+        grad = np.array([np.sum((p - y) * x), np.sum(p - y)]) + prior * (w - [1.0, 0.0])
+        v = p * (1 - p)
+        hess = np.array([[np.sum(v * x * x), np.sum(v * x)], [np.sum(v * x), np.sum(v)]]) + prior * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return round(float(w[0]), 6), round(float(w[1]), 6)
+
+
+@dataclass(frozen=True)
+class PlattMap:
+    """sigmoid(a * logit(score) + b): a two-number calibration map."""
+
+    a: float
+    b: float
+
+    def to_json(self) -> dict:
+        return {"method": "platt", "a": self.a, "b": self.b}
+
+    def __call__(self, score: float | np.ndarray) -> float | np.ndarray:
+        out = 1 / (1 + np.exp(-(self.a * _logit(score) + self.b)))
+        return float(out) if np.ndim(out) == 0 else out
+
+
 @dataclass(frozen=True)
 class Calibrator:
+    """An isotonic calibration map: breakpoints (x, y), linear interpolation between them."""
+
     x: tuple[float, ...]
     y: tuple[float, ...]
 
     @classmethod
-    def from_json(cls, data: dict | None) -> Calibrator | None:
+    def from_json(cls, data: dict | None) -> Calibrator | PlattMap | None:
+        """The map a model config stores (either method), or None for a model without one."""
         if not data:
             return None
-        return cls(tuple(map(float, data["x"])), tuple(map(float, data["y"])))
+        method = data.get("method", "isotonic")
+        try:
+            if method == "platt":
+                return PlattMap(float(data["a"]), float(data["b"]))
+            if method == "isotonic":
+                return cls(tuple(map(float, data["x"])), tuple(map(float, data["y"])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(
+                f"the model's calibration map is malformed ({exc}): retrain or recalibrate the model"
+            ) from exc
+        raise ModelError(
+            f"the model's calibration method {method!r} is unknown to this propscan version "
+            "(it knows 'isotonic' and 'platt'): upgrade propscan"
+        )
 
     def to_json(self) -> dict:
         return {"method": "isotonic", "x": list(self.x), "y": list(self.y)}

@@ -579,6 +579,13 @@ def ensemble(
         Path | None,
         typer.Option(help="An ensemble of the members' train-split twins whose val scores to take over."),
     ] = None,
+    speed_articles: Annotated[
+        Path | None,
+        typer.Option(
+            help="A folder of .txt articles to measure articles/s on (default with --data: its "
+            "test-articles; with --reference: the reference's figure)."
+        ),
+    ] = None,
 ) -> None:
     """Combine two models into one ensemble directory, usable wherever --model takes a directory."""
     from .ensemble import build
@@ -591,6 +598,7 @@ def ensemble(
         threshold=threshold,
         data=data,
         reference=reference,
+        speed_articles=speed_articles,
     )
     typer.echo(f"ensemble written to {output}")
 

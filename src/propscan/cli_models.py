@@ -47,7 +47,7 @@ def list_(
         table.add_row(
             m.name,
             status if m.installed else f"[yellow]{status}[/]: propscan models install {m.name}",
-            str(m.config.get("base_model", "-")),
+            str(m.base_model or "-"),
             _score(val, "si"),
             _score(val, "tc"),
             _score(val, "flc"),

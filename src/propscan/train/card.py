@@ -190,6 +190,22 @@ def _calibration_limit(fit: dict | None) -> str:
     )
 
 
+def method_phrase(fit: dict) -> str:
+    """How a calibration_fit names its map (fits before Platt maps existed were isotonic)."""
+    return "a Platt (logistic)" if fit.get("method") == "platt" else "an isotonic"
+
+
+def spread_phrase(val: dict) -> str:
+    """The cross-fitted ECE's spread over random halvings of val, where the report has it."""
+    halves = val.get("ece_random_halves")
+    if not halves:
+        return ""
+    return (
+        f" Over {halves['n']} random halvings of the val articles the same cross-fitted ECE is "
+        f"{halves['mean']:.4f} on average (sd {halves['sd']:.4f}): one split of 37 articles is itself noisy."
+    )
+
+
 def _calibration(config: ModelConfig, val: dict) -> list[str]:
     fit = config.extra.get("calibration_fit")
     if not fit or "ece" not in val:
@@ -198,16 +214,17 @@ def _calibration(config: ModelConfig, val: dict) -> list[str]:
         "## Calibration",
         "",
         "A span's score is the probability that it is right: that a gold span of the same technique "
-        "overlaps it. Raw scores (mean token probability x technique probability) are mapped by an "
+        "overlaps it. Raw scores (mean token probability x technique probability) are mapped by "
         + (
-            f"isotonic fit on {fit['spans']} spans predicted for held-out articles by {fit['folds']} models "
-            f"of this recipe, each trained on the rest of `train` (folds of 1/{fit['folds']}) "
+            f"an isotonic fit on {fit['spans']} spans predicted for held-out articles by "
+            f"{fit['folds']} models of this recipe, each trained on the rest of `train` "
+            f"(folds of 1/{fit['folds']}) "
             f"({fit['share_right']:.0%} of those spans were right)."
             if "folds" in fit
-            else f"isotonic fit on the {fit['spans']} spans the train-split model of this recipe predicted "
-            f"for val ({fit['share_right']:.0%} right): fold models of this recipe cost too much on a CPU. "
-            "The ECE below is therefore cross-fitted: each half of the val articles (alternate articles) "
-            "is scored by the map fitted on the other half."
+            else f"{method_phrase(fit)} fit on the {fit['spans']} spans the train-split model of this recipe "
+            f"predicted for val ({fit['share_right']:.0%} right): fold models of this recipe cost too much "
+            "on a CPU. The ECE below is therefore cross-fitted: each half of the val articles (alternate "
+            "articles) is scored by the map fitted on the other half." + spread_phrase(val)
         ),
         "",
         f"Expected calibration error on val ({BINS} equal-width bins): **{val['ece']:.4f}** "

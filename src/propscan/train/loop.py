@@ -6,7 +6,6 @@ Read top to bottom: config, data, model, loop, export, tuning.
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from collections.abc import Callable
@@ -324,8 +323,8 @@ def calibrate(
     """Calibrate the span scores of a model trained with split "train": train ``folds`` models of
     its recipe on folds of train, fit the isotonic map on the spans they predict for their held-out
     articles, store it in the model's config, and measure ECE on val. With ``on_val`` (or a recipe
-    with ``calibrate_on_val``) the map is fitted on the model's own val spans instead, and the ECE is
-    cross-fitted over alternate val articles."""
+    with ``calibrate_on_val``) a Platt map is fitted on the model's own val spans instead, and the
+    ECE is cross-fitted over alternate val articles (see ``evaluate.cross_fitted_calibration``)."""
     from ..detector import Detector
     from ..evaluate import cross_fitted_calibration, evaluate
 
@@ -350,7 +349,7 @@ def calibrate(
         det = Detector.load(out)
         raw = evaluate(det, data_dir, "val").to_dict()
         calibration, measured = cross_fitted_calibration(det, data_dir, raw)
-        keys = ("ece", "ece_uncalibrated", "reliability", "reliability_uncalibrated")
+        keys = ("ece", "ece_uncalibrated", "ece_random_halves", "reliability", "reliability_uncalibrated")
         val = {**val, **{k: measured[k] for k in keys}}
         n_articles = len(data.articles) if data else len(load_split(data_dir, "train"))
     else:
@@ -368,13 +367,23 @@ def calibrate(
     log(f"val ECE {val['ece_uncalibrated']:.4f} uncalibrated -> {val['ece']:.4f} calibrated")
     (out / "val_report.json").write_text(json.dumps(val, indent=2) + "\n", "utf-8")
     card_args = {"split": "train", "n_articles": n_articles, "cfg": cfg, "base": BASES[cfg.base]}
-    _finish(out, model_cfg, val, data_dir, card_args)
+    measured = config.get("scores") or {}  # calibration leaves the network, and so its speed, alone
+    speed = {k: measured[k] for k in ("articles_per_s", "speed_note") if k in measured}
+    _finish(out, model_cfg, val, data_dir, card_args, speed if len(speed) == 2 else None)
     return out
 
 
-def _finish(out: Path, model_cfg: ModelConfig, val: dict, data_dir: str | Path, card_args: dict) -> None:
-    """Measure speed, then write config, card and reliability plot."""
-    model_cfg = _with_scores(model_cfg, val, out, data_dir)
+def _finish(
+    out: Path,
+    model_cfg: ModelConfig,
+    val: dict,
+    data_dir: str | Path,
+    card_args: dict,
+    speed: dict | None = None,
+) -> None:
+    """Measure speed (unless ``speed`` carries an earlier measurement of the same network), then
+    write config, card and reliability plot."""
+    model_cfg = _with_scores(model_cfg, val, out, data_dir, speed)
     write_config(out, model_cfg, model_card(model_cfg, val=val, **card_args))
     if val.get("reliability"):
         title = f"val: ECE {val['ece']:.3f} ({val.get('n_articles', '?')} articles)"
@@ -547,24 +556,17 @@ def _calibrate(data: _Data, out: Path, model_cfg: ModelConfig, cfg: TrainConfig,
     return {"calibration": cal.to_json(), "calibration_fit": fit}
 
 
-def _with_scores(model_cfg: ModelConfig, val: dict, out: Path, data_dir: str | Path) -> ModelConfig:
+def _with_scores(
+    model_cfg: ModelConfig, val: dict, out: Path, data_dir: str | Path, speed: dict | None = None
+) -> ModelConfig:
     """Record val scores and the speed on the unlabelled test articles in the config (for
-    `propscan models list`)."""
+    `propscan models list`); ``speed`` (articles_per_s, speed_note) reuses an earlier measurement."""
     from ..detector import Detector
+    from ..evaluate import val_summary
+    from ..speed import measure_speed, speed_texts
 
-    paths = sorted((Path(data_dir) / "test-articles").glob("*.txt"))  # the PTC's unlabelled articles
-    texts = [p.read_text("utf-8") for p in paths] or [a.text for a in load_split(data_dir, "val")]
-    det = Detector.load(out)
-    det.analyze_many(texts[:8])  # warm-up
-    t0 = time.perf_counter()
-    det.analyze_many(texts)
-    speed = len(texts) / (time.perf_counter() - t0)
-    scores = {
-        "val": {"si": val["si"]["f1"], "tc": val["tc"], "flc": val["flc"]["f1"], "ece": val.get("ece")},
-        "articles_per_s": round(speed, 2),
-        "speed_note": f"analyze_many over {len(texts)} unlabelled articles, {os.cpu_count()} cores",
-    }
-    return replace(model_cfg, extra={**model_cfg.extra, "scores": scores})
+    speed = speed or measure_speed(Detector.load(out), speed_texts(data_dir))
+    return replace(model_cfg, extra={**model_cfg.extra, "scores": {"val": val_summary(val), **speed}})
 
 
 def _f1(report: Any, metric: str) -> float:
