@@ -1,6 +1,7 @@
 """Speed of propscan against a plain transformers token-classification pipeline, in one run.
 
     python bench/speed.py [--model fast|accurate|PATH] [--articles ../shared/ptc/test-articles]
+                          [--no-pipeline] [--no-huge]
 
 Targets on a 2-core laptop-class CPU: fast >= 15 articles/s, accurate >= 2 articles/s.
 
@@ -8,7 +9,8 @@ Prints articles/s and tokens/s of Detector.analyze_many over the articles, cold-
 process: import, load and verify the model, analyze one sentence), peak RSS of a process that
 analyzes every article and of one that analyzes a 10 MB text, and the same throughput for
 transformers' pipeline("token-classification") on an encoder of the same architecture and size
-(torch, fp32, all cores), as a ratio. The pipeline needs the `train` extra.
+(torch, fp32, all cores), as a ratio. The pipeline needs the `train` extra. The 10 MB text takes
+about half an hour with `accurate`: --no-huge skips it.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="fast (default), accurate, or a model directory")
     parser.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES)
     parser.add_argument("--no-pipeline", action="store_true", help="skip the transformers comparison")
+    parser.add_argument("--no-huge", action="store_true", help="skip the 10 MB text's peak RSS")
     args = parser.parse_args()
     texts = [p.read_text("utf-8") for p in sorted(args.articles.glob("*.txt"))]
     if not texts:
@@ -121,11 +124,12 @@ def main() -> None:
     )
     corpus = child(model_arg, "corpus", args.articles)
     print(f"peak RSS analyzing all {len(texts)} articles: {corpus['rss_mb']:.0f} MB")
-    huge = child(model_arg, "huge", args.articles)
-    print(
-        f"peak RSS analyzing one 10 MB text: {huge['rss_mb']:.0f} MB "
-        f"({huge['huge_s']:.0f} s, {huge['huge_spans']} spans)"
-    )
+    if not args.no_huge:
+        huge = child(model_arg, "huge", args.articles)
+        print(
+            f"peak RSS analyzing one 10 MB text: {huge['rss_mb']:.0f} MB "
+            f"({huge['huge_s']:.0f} s, {huge['huge_spans']} spans)"
+        )
 
     runs = [propscan_throughput(det, texts) for _ in range(3)]
     aps, tps = max(runs)

@@ -161,7 +161,9 @@ def test_data_measures_val_and_fits_a_calibration_map_that_analyze_applies(tmp_p
     expected = [round(float(cal(s.score)), 4) for s in raw.analyze(text).spans]
     got = [s.score for s in Detector.load(ensemble_dir).analyze(text).spans]
     assert got == pytest.approx(expected, abs=2e-4)
-    assert "cross-fitted" in (ensemble_dir / "MODEL_CARD.md").read_text()
+    card = (ensemble_dir / "MODEL_CARD.md").read_text()
+    assert "cross-fitted" in card and "`train` only" in card and "[reliability.svg]" in card
+    assert (ensemble_dir / "reliability.svg").read_text().startswith("<svg")
 
     # the config records the val figures for `propscan models list`; this corpus has no
     # test-articles, so no speed was measured
@@ -181,6 +183,7 @@ def test_speed_is_measured_on_the_articles_given_or_taken_over_from_the_referenc
     measured = build([a, a], tmp_path / "m", data=corpus, speed_articles=corpus / "train-articles")
     scores = json.loads((measured / "config.json").read_text())["scores"]
     assert scores["articles_per_s"] > 0 and "2 unlabelled articles" in scores["speed_note"]
+    assert "## Speed" in (measured / "MODEL_CARD.md").read_text()
     twin = json.loads((build([a, a], tmp_path / "all", reference=measured) / "config.json").read_text())
     assert twin["scores"]["articles_per_s"] == scores["articles_per_s"]
     assert str(measured) in twin["scores"]["speed_note"]

@@ -586,6 +586,9 @@ def ensemble(
             "test-articles; with --reference: the reference's figure)."
         ),
     ] = None,
+    name: Annotated[
+        str, typer.Option(help="The ensemble's name in outputs and its card.")
+    ] = "propscan-ensemble",
 ) -> None:
     """Combine two models into one ensemble directory, usable wherever --model takes a directory."""
     from .ensemble import build
@@ -599,6 +602,7 @@ def ensemble(
         data=data,
         reference=reference,
         speed_articles=speed_articles,
+        name=name,
     )
     typer.echo(f"ensemble written to {output}")
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .calibration import reliability_svg
 from .decode import BlockOutput
 from .detector import Detector
 from .errors import ChecksumError, InputError, ModelError
@@ -32,6 +33,7 @@ from .registry import shipped_names
 from .techniques import LABELS
 
 FILES = ("config.json", "MODEL_CARD.md")  # what an ensemble directory holds besides SHA256SUMS
+PLOT = "reliability.svg"  # and, when val scores were measured or taken over
 
 
 def is_ensemble(directory: Path) -> bool:
@@ -94,7 +96,7 @@ class EnsembleDetector(Detector):
 
     @classmethod
     def from_directory(cls, directory: Path, *, threads: int | None = None) -> EnsembleDetector:
-        checksums = verify(directory, required=FILES, optional=())
+        checksums = verify(directory, required=FILES, optional=(PLOT,))
         try:
             config = ModelConfig.from_json(json.loads((directory / "config.json").read_text("utf-8")))
             entries = config.extra["ensemble"]["members"]
@@ -301,6 +303,11 @@ def _write(directory: Path, config: ModelConfig, members: Sequence[Detector], va
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "config.json").write_text(json.dumps(config.to_json(), indent=2) + "\n", "utf-8")
     (directory / "MODEL_CARD.md").write_text(ensemble_card(config, members, val), "utf-8")
+    names = FILES
     if val is not None:
         (directory / "val_report.json").write_text(json.dumps(val, indent=2) + "\n", "utf-8")
-    write_checksums(directory, FILES)
+        if val.get("reliability"):
+            title = f"val: ECE {val['ece']:.3f} ({val.get('n_articles', '?')} articles)"
+            (directory / PLOT).write_text(reliability_svg(val["reliability"], title), "utf-8")
+            names = (*FILES, PLOT)
+    write_checksums(directory, names)

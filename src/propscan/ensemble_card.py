@@ -12,6 +12,32 @@ from .model import ModelConfig
 from .train.card import CITATION, method_phrase, scores_section, spread_phrase
 
 
+def _license(det: Detector) -> str:
+    from .weights import BASES
+
+    base = BASES.get(str(det.config.extra.get("base")))
+    return base.license if base else "see its card"
+
+
+def _trained_on(det: Detector) -> str:
+    train = det.config.extra.get("train", {})
+    split = {"all": "all training articles (train + val)", "train": "`train` only"}.get(
+        train.get("split"), "?"
+    )
+    if train.get("teacher"):
+        split += f", distilled from `{train['teacher']}`"
+        if train.get("unlabelled"):
+            split += " with unlabelled articles"
+    return split
+
+
+def _speed(config: ModelConfig) -> list[str]:
+    scores = config.extra.get("scores", {})
+    if "articles_per_s" not in scores:
+        return []
+    return ["## Speed", "", f"{scores['articles_per_s']} articles/s ({scores.get('speed_note', '')}).", ""]
+
+
 def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | None) -> str:
     spec = config.extra["ensemble"]
     wt, wc = spec["token_weight"], spec["technique_weight"]
@@ -23,12 +49,14 @@ def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | 
         "",
         "## Members",
         "",
-        "| role | model | base encoder | recorded as |",
-        "|---|---|---|---|",
+        "| role | model | base encoder (license) | trained on | recorded as |",
+        "|---|---|---|---|---|",
     ]
     for role, det, entry in zip(("decodes", "second"), members, spec["members"], strict=True):
-        base = det.config.extra.get("base_model", "?")
-        lines.append(f"| {role} | {det.name} | `{base}` | `{entry['model']}` |")
+        lines.append(
+            f"| {role} | {det.name} | `{det.config.extra.get('base_model', '?')}` ({_license(det)}) "
+            f"| {_trained_on(det)} | `{entry['model']}` |"
+        )
     lines += [
         "",
         "Each member's own card (in its directory) gives its training data, command and license; the",
@@ -60,7 +88,9 @@ def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | 
                 "so the ECE below is cross-fitted: each half of the val articles (alternate articles) "
                 "scored by the map fitted on the other half."
                 f" ECE ({BINS} equal-width bins): **{val['ece']:.4f}** (raw scores: "
-                f"{val.get('ece_uncalibrated', float('nan')):.4f})." + spread_phrase(val)
+                f"{val.get('ece_uncalibrated', float('nan')):.4f})."
+                + spread_phrase(val)
+                + " Reliability plot: [reliability.svg](reliability.svg)."
                 if fit
                 else f"Not calibrated. Expected calibration error of the raw scores on val ({BINS} "
                 f"equal-width bins): **{val['ece']:.4f}**."
@@ -82,10 +112,12 @@ def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | 
         "articles) is easier than the official benchmark.",
         "- It runs both encoders: its speed is about that of the slower member plus the faster one.",
         "",
+        *_speed(config),
         "## Build command",
         "```",
-        "propscan ensemble FIRST_MEMBER SECOND_MEMBER --output ENSEMBLE_DIR "
-        f"--token-weight {wt} --technique-weight {wc} --threshold {config.threshold} [--data ../shared/ptc]",
+        f"propscan ensemble {' '.join(str(m['model']) for m in spec['members'])} --output ENSEMBLE_DIR "
+        f"--token-weight {wt} --technique-weight {wc} --threshold {config.threshold} "
+        "[--data ../shared/ptc | --reference TRAIN_SPLIT_ENSEMBLE]",
         "```",
         "",
         f"Corpus: {CITATION}",
