@@ -175,6 +175,10 @@ def test_data_measures_val_and_fits_a_calibration_map_that_analyze_applies(tmp_p
     twin = build([a, a], tmp_path / "all", reference=ensemble_dir)
     assert json.loads((twin / "config.json").read_text())["calibration"] == config["calibration"]
     assert json.loads((twin / "val_report.json").read_text()) == val
+    # ... and only with the settings they were measured with
+    with pytest.raises(InputError, match=r"other settings: threshold 0\.33"):
+        build([a, a], tmp_path / "other", reference=ensemble_dir, threshold=0.33)
+    assert not (tmp_path / "other").exists()
 
 
 def test_speed_is_measured_on_the_articles_given_or_taken_over_from_the_reference(tmp_path):

@@ -234,6 +234,7 @@ def build(
     speed: dict[str, Any] = {}
     if reference is not None:  # the train-split twin's calibration map goes with its val scores
         ref_extra = json.loads((Path(reference) / "config.json").read_text("utf-8"))
+        _same_settings(config, ref_extra, Path(reference))
         calibration = {k: ref_extra[k] for k in ("calibration", "calibration_fit") if k in ref_extra}
         config = replace(config, extra={**config.extra, **calibration})
         measured = ref_extra.get("scores", {})
@@ -273,6 +274,24 @@ def build(
             out.rmdir()
         stage.rename(out)
     return out
+
+
+SETTINGS = ("max_tokens", "threshold", "bridge_tokens", "single_token_threshold", "multi_label_threshold")
+
+
+def _same_settings(config: ModelConfig, ref: dict[str, Any], reference: Path) -> None:
+    """Val scores taken over from ``reference`` describe these settings only: refuse others."""
+    mine = config.to_json()
+    pairs = [(k, mine.get(k), ref.get(k)) for k in (*SETTINGS, "token_blend")]
+    pairs += [
+        (k, mine["ensemble"][k], ref.get("ensemble", {}).get(k)) for k in ("token_weight", "technique_weight")
+    ]
+    differ = [f"{k} {a!r} (reference: {b!r})" for k, a, b in pairs if a != b]
+    if differ:
+        raise InputError(
+            f"--reference {reference} was measured with other settings: {', '.join(differ)}; build with "
+            "the reference's settings (e.g. --threshold), or measure this ensemble's twin with --data"
+        )
 
 
 def _speed_texts(
