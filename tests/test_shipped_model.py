@@ -65,3 +65,33 @@ def test_models_list_shows_the_shipped_model_with_its_val_scores(
     assert result.exit_code == 1 and "no shipped model named 'nonesuch'" in result.output
     result = CliRunner().invoke(app, ["models", "install", "fast"])
     assert result.exit_code == 0 and "ships complete" in result.output
+
+
+def test_accurate_ships_its_fine_tuned_part_only_and_names_its_install_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from propscan import registry
+    from propscan.errors import ModelError
+
+    monkeypatch.setenv("PROPSCAN_HOME", str(tmp_path))  # nothing installed here
+    shipped = [p for name in ("accurate", "accurate-mpnet") for p in (MODELS_DIR / name).iterdir()]
+    assert sum(p.stat().st_size for p in shipped) <= 30 * 1024 * 1024
+    assert not (MODELS_DIR / "accurate-mpnet" / "base.bin").exists()  # rebuilt by install
+    accurate = registry.info("accurate")
+    assert accurate.members == ("fast", "accurate-mpnet")
+    assert accurate.needs_install and not accurate.installed
+    with pytest.raises(ModelError, match="propscan models install accurate"):
+        propscan.Detector.load("accurate")
+    card = accurate.card.read_text("utf-8")
+    for needed in ("all training articles", "Calibration", "Apache-2.0", "reliability.svg", "## Speed"):
+        assert needed in card
+    result = CliRunner().invoke(app, ["models", "list", "--json"])
+    rows = {row["name"]: row for row in json.loads(result.output)}
+    assert rows["accurate"]["members"] == ["fast", "accurate-mpnet"] and not rows["accurate"]["installed"]
+    val = rows["accurate"]["scores"]["val"]
+    fast = rows["fast"]["scores"]["val"]
+    # the figures recorded are the train-split twins' on val; fast is meant to stay within 0.03
+    assert val["si"] - fast["si"] <= 0.03 and val["tc"] - fast["tc"] <= 0.03
+    assert val["ece"] <= 0.05 and fast["ece"] <= 0.05

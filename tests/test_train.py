@@ -162,7 +162,7 @@ def test_distillation_trains_on_unlabelled_articles_labelled_by_the_teacher(
     for n in range(2):
         (unlabelled / f"u{n}.txt").write_text("They said the plan is evil and corrupt.\n" * (n + 2), "utf-8")
     lines: list[str] = []
-    options = {"epochs": 1, "max_tokens": 64, "train_overlap": 16, "calibration_folds": 0}
+    options = {"epochs": 1, "max_tokens": 64, "train_overlap": 16}  # 2 calibration folds by default
     out = train(
         corpus,
         "train",
@@ -178,6 +178,9 @@ def test_distillation_trains_on_unlabelled_articles_labelled_by_the_teacher(
     assert config["train"]["teacher"] == str(tiny_model_dir) and config["train"]["unlabelled"] == str(
         unlabelled
     )
+    # the teacher saw every fold, so no fold models: the raw scores and their val ECE
+    assert any("not fold-calibrated" in line for line in lines) and "calibration" not in config
+    assert not any(line.startswith("calibration fold") for line in lines)
     card = (out / "MODEL_CARD.md").read_text("utf-8")
     assert "--teacher TEACHER_MODEL --unlabelled UNLABELLED_DIR" in card
     assert f"Distilled from the model `{tiny_model_dir}`" in card and f"`{unlabelled}`" in card

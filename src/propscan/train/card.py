@@ -109,7 +109,7 @@ def model_card(
         "- The corpus is small (371 articles, 6,128 spans) and its annotators disagree often; rare "
         "techniques (Whataboutism, Black-and-White Fallacy, Thought-terminating Cliches, Causal "
         "Oversimplification, Appeal to Authority) are found least reliably.",
-        _calibration_limit(config.extra.get("calibration_fit")),
+        _calibration_limit(config.extra.get("calibration_fit"), val),
         "- int8 dynamic quantization scales activations per batch of windows, so results shift "
         "slightly with what else is in the batch (measured for the `fast` recipe's train-split model: "
         "val SI F1 0.452 at the default batch_size=8, 0.435 at batch_size=1; TC unchanged). "
@@ -176,8 +176,15 @@ def recipe_of(cfg: Any) -> str:
     return "fast"
 
 
-def _calibration_limit(fit: dict | None) -> str:
+def _calibration_limit(fit: dict | None, val: dict | None = None) -> str:
     if not fit:
+        if val and val.get("ece", 1.0) <= 0.05:
+            return (
+                "- Span scores are not mapped by a calibration fit; on val their ECE is "
+                f"{val['ece']:.3f}, so on text like PTC news they are close to the share of spans that "
+                "are right. On other genres "
+                "the model is more often wrong than its scores say."
+            )
         return "- Span scores are not calibrated: they rank spans, but are not the chance that one is right."
     where = (
         "the val articles (see Calibration: 37 articles, so the map is coarse)"
@@ -208,8 +215,32 @@ def spread_phrase(val: dict) -> str:
 
 def _calibration(config: ModelConfig, val: dict) -> list[str]:
     fit = config.extra.get("calibration_fit")
-    if not fit or "ece" not in val:
+    if "ece" not in val:
         return []
+    if not fit:
+        return [
+            "## Calibration",
+            "",
+            "A span's score should be the probability that it is right: that a gold span of the same "
+            "technique overlaps it. This model's scores (mean token probability x technique "
+            "probability) are not mapped by a calibration fit; "
+            + (
+                "it was distilled from a teacher that has seen every fold of `train`, so fold models "
+                "could not measure it fairly. "
+                if config.extra.get("train", {}).get("teacher")
+                else ""
+            )
+            + f"Expected calibration error of these raw scores on val ({BINS} equal-width bins): "
+            f"**{val['ece']:.4f}**. Reliability plot: [reliability.svg](reliability.svg).",
+            "",
+            "| score bin | spans | mean score | share right |",
+            "|---|---|---|---|",
+            *(
+                f"| {r['lo']:.1f}-{r['hi']:.1f} | {r['n']} | {r['confidence']:.3f} | {r['accuracy']:.3f} |"
+                for r in val.get("reliability", [])
+            ),
+            "",
+        ]
     lines = [
         "## Calibration",
         "",

@@ -62,7 +62,9 @@ class TrainConfig:
     # Span scores are calibrated on spans predicted for held-out folds of the training split (each
     # fold's model trained on the others), so every train article is held out once. 2 folds cost
     # one extra training in all; each fold model sees half the data (see docs/experiments.md for
-    # how well its scores transfer to the full model: the val ECE).
+    # how well its scores transfer to the full model: the val ECE). A student (``teacher`` set) is
+    # not fold-calibrated: its teacher has seen every held-out fold, so the fold models' held-out
+    # spans would look better than new articles' do; its raw scores' val ECE goes in the card.
     calibration_folds: int = 2
     # ... or, where fold models cost too much (MPNet: 2 more trainings of ~40 minutes on 2 cores),
     # fit the map on the model's own val spans and report an ECE cross-fitted over alternate val
@@ -178,8 +180,10 @@ def train(
             val["unquantized"] = _unquantized_scores(net, out, data.src, model_cfg, data.base, data_dir)
         write_config(out, model_cfg, model_card(model_cfg, val=val, **card_args))
         (out / "val_report.json").write_text(json.dumps(val, indent=2) + "\n", "utf-8")
-        if cfg.calibrate_on_val or cfg.calibration_folds > 1:
+        if cfg.calibrate_on_val or (cfg.calibration_folds > 1 and not cfg.teacher):
             calibrate(out, data_dir, log=log, data=data)
+        elif cfg.teacher:
+            log("not fold-calibrated: the teacher has seen every fold (see TrainConfig.calibration_folds)")
     elif ref:
         model_cfg = replace(model_cfg, extra={**model_cfg.extra, **ref["extra"]})
         _finish(out, model_cfg, ref["val"], data_dir, card_args)
