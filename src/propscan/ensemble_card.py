@@ -9,7 +9,7 @@ from .detector import Detector
 from .model import ModelConfig
 
 # torch-free: the card text of trained models
-from .train.card import CITATION, method_phrase, scores_section, spread_phrase
+from .train.card import CITATION, method_phrase, reliability_table, scores_section, spread_phrase
 
 
 def _license(det: Detector) -> str:
@@ -96,12 +96,7 @@ def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | 
                 f"equal-width bins): **{val['ece']:.4f}**."
             ),
             "",
-            "| score bin | spans | mean score | share right |",
-            "|---|---|---|---|",
-            *(
-                f"| {r['lo']:.1f}-{r['hi']:.1f} | {r['n']} | {r['confidence']:.3f} | {r['accuracy']:.3f} |"
-                for r in val.get("reliability", [])
-            ),
+            *reliability_table(val),
             "",
         ]
     else:

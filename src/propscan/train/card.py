@@ -213,6 +213,18 @@ def spread_phrase(val: dict) -> str:
     )
 
 
+def reliability_table(val: dict) -> list[str]:
+    """The reliability rows of a val report as a markdown table."""
+    return [
+        "| score bin | spans | mean score | share right |",
+        "|---|---|---|---|",
+        *(
+            f"| {r['lo']:.1f}-{r['hi']:.1f} | {r['n']} | {r['confidence']:.3f} | {r['accuracy']:.3f} |"
+            for r in val.get("reliability", [])
+        ),
+    ]
+
+
 def _calibration(config: ModelConfig, val: dict) -> list[str]:
     fit = config.extra.get("calibration_fit")
     if "ece" not in val:
@@ -233,12 +245,7 @@ def _calibration(config: ModelConfig, val: dict) -> list[str]:
             + f"Expected calibration error of these raw scores on val ({BINS} equal-width bins): "
             f"**{val['ece']:.4f}**. Reliability plot: [reliability.svg](reliability.svg).",
             "",
-            "| score bin | spans | mean score | share right |",
-            "|---|---|---|---|",
-            *(
-                f"| {r['lo']:.1f}-{r['hi']:.1f} | {r['n']} | {r['confidence']:.3f} | {r['accuracy']:.3f} |"
-                for r in val.get("reliability", [])
-            ),
+            *reliability_table(val),
             "",
         ]
     lines = [
