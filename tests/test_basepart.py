@@ -111,20 +111,28 @@ def test_frozen_layers_are_split_out_and_rebuilt_bit_for_bit(frozen_model: tuple
     assert Detector.load(out).analyze(text).to_dict() == before
 
 
-def test_install_rebuilds_a_shipped_model_and_refuses_wrong_base_weights(
-    frozen_model: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from propscan import Detector, registry
+def _ship(out: Path, base_root: Path, shipped: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A package models directory holding ``out`` as shipped model "acc" (without base.bin),
+    with the registry pointed at it and at the tiny base weights."""
     from propscan import model as model_module
+    from propscan import registry
 
-    out, base_root = frozen_model
-    shipped = tmp_path / "shipped"
     (shipped / "acc").mkdir(parents=True)
     for name in (*model_module.REQUIRED, "SHA256SUMS", basepart.RECIPE):
         (shipped / "acc" / name).write_bytes((out / name).read_bytes())
     monkeypatch.setattr(model_module, "MODELS_DIR", shipped)
     monkeypatch.setattr(registry, "MODELS_DIR", shipped)
     monkeypatch.setattr(registry, "base_dir", lambda key, **_: base_root)
+    return shipped
+
+
+def test_install_rebuilds_a_shipped_model_and_refuses_wrong_base_weights(
+    frozen_model: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from propscan import Detector, registry
+
+    out, base_root = frozen_model
+    _ship(out, base_root, tmp_path / "shipped", monkeypatch)
 
     assert not registry.info("acc").installed
     with pytest.raises(ModelError, match="propscan models install acc"):
@@ -153,19 +161,12 @@ def test_a_shipped_ensemble_installs_with_its_members_and_names_itself_when_miss
     frozen_model: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from propscan import Detector, registry
-    from propscan import model as model_module
     from propscan.ensemble import EnsembleDetector, build
     from tiny_model import build as build_tiny
 
     out, base_root = frozen_model
-    shipped = tmp_path / "shipped"
-    (shipped / "acc").mkdir(parents=True)
-    for name in (*model_module.REQUIRED, "SHA256SUMS", basepart.RECIPE):
-        (shipped / "acc" / name).write_bytes((out / name).read_bytes())
+    shipped = _ship(out, base_root, tmp_path / "shipped", monkeypatch)
     build_tiny(shipped / "small")
-    monkeypatch.setattr(model_module, "MODELS_DIR", shipped)
-    monkeypatch.setattr(registry, "MODELS_DIR", shipped)
-    monkeypatch.setattr(registry, "base_dir", lambda key, **_: base_root)
     registry.install("acc", log=lambda *_: None)
     build(["small", "acc"], shipped / "combo")  # members by shipped name
 
