@@ -111,7 +111,7 @@ def main() -> None:
     det = propscan.Detector.load(args.model)
     n_tokens = sum(len(det.model.tokenizer.encode(t, add_special_tokens=False).ids) for t in texts)
     model_arg = args.model or "-"
-    print(f"model: {det.name} ({det.model.directory})")
+    print(f"model: {det.name} ({det.info()['path']})")
     print(
         f"articles: {len(texts)} from {args.articles}, "
         f"{n_tokens} tokens ({n_tokens / len(texts):.0f}/article)"

@@ -213,6 +213,8 @@ def lora_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, P
         lora_alpha=4.0,
         lr=1e-2,
         epochs=2,
+        fp32_ffn_layers=(1,),
+        outlier_channels=4,
         max_tokens=64,
         train_overlap=16,
         calibration_folds=0,
@@ -232,6 +234,14 @@ def test_lora_model_ships_adapters_and_install_merges_them_bit_for_bit(lora_mode
         for name in ("attention.attn.q", "attention.attn.o", "intermediate.dense", "output.dense"):
             assert f"encoder.layer.{layer}.{name}.weight" in adapted
     assert "embeddings.word_embeddings.weight" not in adapted  # the embeddings are the base's own
+    # layer 1's FFN output projection is int8 but for its 4 outlier input channels, kept in fp32
+    schemes = {entry["key"]: entry["scheme"] for entry in recipe["entries"]}
+    assert schemes["encoder.layer.1.output.dense.weight"] == "symmetric"
+    import onnx
+
+    graph = onnx.load(str(out / "model.onnx"), load_external_data=False).graph
+    outliers = [i for i in graph.initializer if i.name.endswith("/output/dense/MatMul/outlier_idx")]
+    assert len(outliers) == 1 and list(outliers[0].dims) == [4]
     with np.load(out / basepart.ADAPTERS) as npz:
         b = npz["encoder.layer.1.output.dense.weight.b"]
     assert b.dtype == np.float16 and np.abs(b).max() > 0  # trained away from its zero start

@@ -78,7 +78,9 @@ def model_card(
         f"probability {config.multi_label_threshold}; a span's technique distribution mixes the "
         f"span head with weight {1 - config.token_blend:.1f} and the token head's technique "
         f"channels with weight {config.token_blend:.1f}.",
-        "- Runtime: ONNX Runtime, encoder fused and quantized to int8 (dynamic, per channel).",
+        "- Runtime: ONNX Runtime, encoder fused and quantized to int8 (dynamic, per channel)"
+        + _fp32_phrase(cfg)
+        + ".",
         "",
         "## Training data",
         f"PTC training articles, split `{split}` ({n_articles} articles), SemEval-2020 Task 11.",
@@ -277,3 +279,19 @@ def _calibration(config: ModelConfig, val: dict) -> list[str]:
         for r in val.get("reliability", [])
     ]
     return [*lines, ""]
+
+
+def _fp32_phrase(cfg: Any) -> str:
+    """What of the encoder stays fp32 (TrainConfig.fp32_ffn_layers, outlier_channels)."""
+    layers = list(getattr(cfg, "fp32_ffn_layers", ()) or ())
+    if not layers or not getattr(cfg, "quantize", True):
+        return ""
+    named = ", ".join(str(i) for i in layers)
+    k = int(getattr(cfg, "outlier_channels", 0) or 0)
+    if k:
+        return (
+            f"; the feed-forward output projections of layers {named} keep the {k} input channels "
+            "with the largest activations on training windows in fp32"
+        )
+    return f"; the feed-forward output projections of layers {named} stay fp32"
+

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import torch
 from .. import basepart
 from ..model import REQUIRED, ModelConfig, write_checksums
 from .model import Net
+from .outliers import split_outlier_channels
 
 
 def export_onnx(
@@ -25,6 +27,8 @@ def export_onnx(
     base_weights: dict | None = None,
     fp32_ffn_layers: tuple[int, ...] = (),
     adapters: dict | None = None,
+    outlier_channels: int = 0,
+    calibration: Sequence[dict[str, np.ndarray]] = (),
 ) -> None:
     """Encoder + token head -> ONNX (a net with LoRA adapters: export ``net.merged()``). Eager
     attention exports a graph ORT fuses into Attention ops (2x faster on CPU than the unfused SDPA
@@ -33,7 +37,9 @@ def export_onnx(
     ``fp32_ffn_layers``: layers whose feed-forward output projection stays unquantized. Dynamic
     int8 quantizes its input (3072 GELU outputs) with one scale per tensor, and in some layers a
     few huge activations make that scale coarse for all the rest: in MPNet's layers 6-10 this alone
-    took the int8 model's hidden states to cosine 0.86 of fp32 (0.986 with those five in fp32)."""
+    took the int8 model's hidden states to cosine 0.86 of fp32 (0.986 with those five in fp32).
+    With ``outlier_channels`` k > 0 those projections are quantized too, all but the k input
+    channels with the largest activations over the ``calibration`` inputs (see outliers.py)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers import optimizer
@@ -74,12 +80,40 @@ def export_onnx(
                 nodes_to_exclude=excluded,
                 extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
             )
+            if excluded and outlier_channels:
+                _quantize_inliers(path, excluded, outlier_channels, calibration)
         else:
             shutil.copyfile(fused, path)
         if base_weights is not None:
             split_base(path, fused, base_weights, adapters)
         _store_fp16(path)
     net.encoder.config._attn_implementation = "sdpa"
+
+
+def _quantize_inliers(
+    path: Path, nodes: list[str], k: int, calibration: Sequence[dict[str, np.ndarray]]
+) -> None:
+    """Quantize the fp32 MatMul ``nodes`` of the int8 model at ``path`` too, all but their ``k``
+    largest input channels over ``calibration`` (outliers.split_outlier_channels)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    if not calibration:
+        raise ValueError("outlier_channels needs calibration inputs")
+    model = onnx.load(str(path))
+    small = split_outlier_channels(model, nodes, calibration, k)
+    with tempfile.TemporaryDirectory() as tmp:
+        split = Path(tmp) / "split.onnx"
+        onnx.save(model, str(split))
+        quantize_dynamic(
+            str(split),
+            str(path),
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            nodes_to_quantize=nodes,
+            nodes_to_exclude=small,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
 
 
 def _store_fp16(path: Path, min_size: int = 1 << 20) -> None:
@@ -199,6 +233,8 @@ def write_model_dir(
     quantize: bool,
     base_weights: dict | None = None,
     fp32_ffn_layers: tuple[int, ...] = (),
+    outlier_channels: int = 0,
+    calibration: Sequence[dict[str, np.ndarray]] = (),
 ) -> None:
     """``base_weights`` (the base's tensors): split the frozen layers out into base.bin (with LoRA
     adapters: every adapted weight, merged on install from lora.npz)."""
@@ -211,7 +247,18 @@ def write_model_dir(
             arrays = {f"{key}.{n}": m for key, (a, b, _) in adapters.items() for n, m in (("a", a), ("b", b))}
             np.savez(out / basepart.ADAPTERS, **arrays)
         net = net.merged()
-    export_onnx(net, out / "model.onnx", heads, hidden, quantize, base_weights, fp32_ffn_layers, adapters)
+    export_onnx(
+        net,
+        out / "model.onnx",
+        heads,
+        hidden,
+        quantize,
+        base_weights,
+        fp32_ffn_layers,
+        adapters,
+        outlier_channels,
+        calibration,
+    )
     head = net.span_head
     np.savez(  # fp16 on disk (half the size); the runtime computes in fp32
         out / "span_head.npz",
