@@ -283,15 +283,13 @@ def _calibration(config: ModelConfig, val: dict) -> list[str]:
 
 def _fp32_phrase(cfg: Any) -> str:
     """What of the encoder stays fp32 (TrainConfig.fp32_ffn_layers, outlier_channels)."""
-    layers = list(getattr(cfg, "fp32_ffn_layers", ()) or ())
-    if not layers or not getattr(cfg, "quantize", True):
+    if not cfg.fp32_ffn_layers or not cfg.quantize:
         return ""
-    named = ", ".join(str(i) for i in layers)
-    k = int(getattr(cfg, "outlier_channels", 0) or 0)
+    named = ", ".join(str(i) for i in cfg.fp32_ffn_layers)
+    k = cfg.outlier_channels
     if k:
         return (
             f"; the feed-forward output projections of layers {named} keep the {k} input channels "
             "with the largest activations on training windows in fp32"
         )
     return f"; the feed-forward output projections of layers {named} stay fp32"
-

@@ -41,7 +41,6 @@ def export_onnx(
     With ``outlier_channels`` k > 0 those projections are quantized too, all but the k input
     channels with the largest activations over the ``calibration`` inputs (see outliers.py)."""
     import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers import optimizer
 
     net = net.float().eval()
@@ -72,14 +71,7 @@ def export_onnx(
                 raise RuntimeError(
                     f"found {len(excluded)} of the {len(keep)} FFN projections to keep in fp32"
                 )
-            quantize_dynamic(
-                str(fused),
-                str(path),
-                per_channel=True,
-                weight_type=QuantType.QInt8,
-                nodes_to_exclude=excluded,
-                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-            )
+            _quantize(fused, path, nodes_to_exclude=excluded)
             if excluded and outlier_channels:
                 _quantize_inliers(path, excluded, outlier_channels, calibration)
         else:
@@ -90,13 +82,28 @@ def export_onnx(
     net.encoder.config._attn_implementation = "sdpa"
 
 
+def _quantize(src: Path, dst: Path, **selection: list[str]) -> None:
+    """ONNX Runtime's dynamic int8, per channel, of the MatMuls ``selection`` picks
+    (``nodes_to_quantize`` / ``nodes_to_exclude``)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        str(src),
+        str(dst),
+        per_channel=True,
+        weight_type=QuantType.QInt8,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        **selection,
+    )
+
+
 def _quantize_inliers(
     path: Path, nodes: list[str], k: int, calibration: Sequence[dict[str, np.ndarray]]
 ) -> None:
     """Quantize the fp32 MatMul ``nodes`` of the int8 model at ``path`` too, all but their ``k``
     largest input channels over ``calibration`` (outliers.split_outlier_channels)."""
     import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     if not calibration:
         raise ValueError("outlier_channels needs calibration inputs")
@@ -105,15 +112,7 @@ def _quantize_inliers(
     with tempfile.TemporaryDirectory() as tmp:
         split = Path(tmp) / "split.onnx"
         onnx.save(model, str(split))
-        quantize_dynamic(
-            str(split),
-            str(path),
-            per_channel=True,
-            weight_type=QuantType.QInt8,
-            nodes_to_quantize=nodes,
-            nodes_to_exclude=small,
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
+        _quantize(split, path, nodes_to_quantize=nodes, nodes_to_exclude=small)
 
 
 def _store_fp16(path: Path, min_size: int = 1 << 20) -> None:
