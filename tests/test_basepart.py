@@ -242,6 +242,7 @@ def test_lora_model_ships_adapters_and_install_merges_them_bit_for_bit(lora_mode
     graph = onnx.load(str(out / "model.onnx"), load_external_data=False).graph
     outliers = [i for i in graph.initializer if i.name.endswith("/output/dense/MatMul/outlier_idx")]
     assert len(outliers) == 1 and list(outliers[0].dims) == [4]
+    assert sum(n.op_type == "MultiHeadAttention" for n in graph.node) == 2  # one per layer (attention.py)
     with np.load(out / basepart.ADAPTERS) as npz:
         b = npz["encoder.layer.1.output.dense.weight.b"]
     assert b.dtype == np.float16 and np.abs(b).max() > 0  # trained away from its zero start
