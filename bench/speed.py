@@ -7,7 +7,9 @@ Targets on a 2-core laptop-class CPU: fast >= 15 articles/s, accurate >= 2 artic
 
 Prints articles/s and tokens/s of Detector.analyze_many over the articles, cold-start time (a new
 process: import, load and verify the model, analyze one sentence), peak RSS of a process that
-analyzes every article and of one that analyzes a 10 MB text, and the same throughput for
+analyzes every article and of one that analyzes a 10 MB text, a machine reference (the shipped
+`fast` encoder's tokens/s on a fixed synthetic batch, before and after, so that runs on a
+differently loaded machine can be compared), and the same throughput for
 transformers' pipeline("token-classification") on an encoder of the same architecture and size
 (torch, fp32, all cores), as a ratio. The pipeline needs the `train` extra. The 10 MB text takes
 about half an hour with `accurate`: --no-huge skips it.
@@ -72,6 +74,32 @@ def propscan_throughput(det: object, texts: list[str]) -> tuple[float, float]:
     return len(texts) / dt, n_tokens / dt
 
 
+def machine_reference() -> float:
+    """tokens/s of the shipped `fast` encoder alone on a fixed synthetic batch (8 x 256 tokens, two
+    threads, best of 3): the same work in every session, so figures taken on differently loaded
+    machines can be compared (this machine's speed has changed by 1.5-3x between sessions)."""
+    import numpy as np
+    import onnxruntime as ort
+
+    import propscan
+
+    path = Path(propscan.Detector.load("fast").info()["path"]) / "model.onnx"
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    ids = np.random.default_rng(0).integers(1000, 20000, (8, 256)).astype(np.int64)
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+    session.run(None, feed)
+    best = 0.0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for _ in range(4):
+            session.run(None, feed)
+        best = max(best, 4 * ids.size / (time.perf_counter() - t0))
+    return best
+
+
 def pipeline_throughput(texts: list[str], n_tokens: int, max_tokens: int) -> tuple[float, float] | None:
     try:
         import torch
@@ -131,11 +159,17 @@ def main() -> None:
             f"({huge['huge_s']:.0f} s, {huge['huge_spans']} spans)"
         )
 
+    before = machine_reference()
     runs = [propscan_throughput(det, texts) for _ in range(3)]
+    after = machine_reference()
     aps, tps = max(runs)
     target = TARGETS.get(args.model or "fast")
     verdict = f" (target >= {target}: {'met' if aps >= target else 'MISSED'})" if target else ""
     print(f"propscan: {aps:.1f} articles/s, {tps:.0f} tokens/s (best of 3){verdict}")
+    print(
+        f"machine reference (shipped fast encoder, synthetic 8x256 batch): {before:.0f} tokens/s "
+        f"before, {after:.0f} after"
+    )
     if args.no_pipeline:
         return
     base = pipeline_throughput(texts, n_tokens, det.config.max_tokens)
