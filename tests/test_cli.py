@@ -369,6 +369,15 @@ def test_train_passes_only_given_options(monkeypatch, tmp_path):
     result = run("train", "--data", tmp_path, "--output", tmp_path / "g", "--device", "cuda")
     assert result.exit_code == 0, result.stderr
     assert calls[-1][3] == {"base": "base-of-fast", "epochs": 9, "device": "cuda"}
+    cache = tmp_path / "labels"
+    result = run(
+        "train", "--data", tmp_path, "--output", tmp_path / "s", "--teacher", "t", "--teacher-cache", cache
+    )
+    assert result.exit_code == 0, result.stderr
+    assert calls[-1][3] == {"base": "base-of-fast", "epochs": 9, "teacher": "t", "teacher_cache": cache}
+    n = len(calls)
+    result = run("train", "--data", tmp_path, "--output", tmp_path / "s", "--teacher-cache", cache)
+    assert result.exit_code == 2 and "give --teacher MODEL too" in result.stderr and len(calls) == n
 
 
 def test_train_rejects_unknown_split(tmp_path):

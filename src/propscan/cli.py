@@ -530,6 +530,13 @@ def train(
             "model also trains on (e.g. shared/ptc/test-articles).",
         ),
     ] = None,
+    teacher_cache: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --teacher: a directory where the teacher's labels are stored and reused by "
+            "later runs with the same teacher and articles (e.g. several seeds)."
+        ),
+    ] = None,
 ) -> None:
     """Train a model on a PTC corpus split (needs the optional 'train' extra)."""
     try:
@@ -552,6 +559,10 @@ def train(
     options = {**recipe_options(recipe.value), **{k: v for k, v in given.items() if v is not None}}
     if reference is not None:
         options["reference"] = reference
+    if teacher_cache is not None:
+        if teacher is None:
+            raise DataError("--teacher-cache keeps a teacher's labels: give --teacher MODEL too")
+        options["teacher_cache"] = teacher_cache
     run_train(data, split.value, output, **options)
     typer.echo(f"model written to {output}")
 

@@ -31,6 +31,7 @@ from .card import model_card
 from .data import IGNORE, Example, batches, build_examples
 from .export import write_config, write_model_dir
 from .model import Net, NetConfig, load_encoder
+from .teacher import teacher_outputs
 
 
 @dataclass
@@ -119,13 +120,16 @@ def train(
     output: str | Path,
     *,
     reference: str | Path | None = None,
+    teacher_cache: str | Path | None = None,
     log: Any = print,
     **options: Any,
 ) -> Path:
     """Train on ``split`` ("train" or "all") of a PTC-like corpus and write a model directory to
     ``output``. On "train", decision thresholds are tuned on "val", scores are calibrated on folds
     of train, and val scores go in the card. On "all", ``reference`` (a model directory trained on
-    "train") supplies thresholds, calibration and the val scores of the same recipe."""
+    "train") supplies thresholds, calibration and the val scores of the same recipe.
+    ``teacher_cache``: a directory where the teacher's labels are kept and reused between runs
+    with the same teacher and articles (teacher.py), e.g. for several student seeds."""
     unknown = set(options) - set(TrainConfig.__dataclass_fields__)
     if unknown:
         raise DataError(f"unknown training option(s): {', '.join(sorted(unknown))}")
@@ -136,7 +140,7 @@ def train(
     if reference and not (Path(reference) / "val_report.json").is_file():
         raise DataError(f"--reference {reference} is not a model directory trained with --split train")
     out = Path(output)
-    data = _prepare(cfg, data_dir, split, log)
+    data = _prepare(cfg, data_dir, split, log, teacher_cache)
     net = data.make_net()
     _fit(net, data.examples, data.special["pad"], cfg, log)
 
@@ -212,7 +216,9 @@ class _Data:
         return [e for group in self.per_doc for e in group] + self.extra
 
 
-def _prepare(cfg: TrainConfig, data_dir: str | Path, split: str, log: Any) -> _Data:
+def _prepare(
+    cfg: TrainConfig, data_dir: str | Path, split: str, log: Any, teacher_cache: str | Path | None = None
+) -> _Data:
     torch.manual_seed(cfg.seed)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
@@ -224,7 +230,7 @@ def _prepare(cfg: TrainConfig, data_dir: str | Path, split: str, log: Any) -> _D
     if cfg.unlabelled and not cfg.teacher:
         raise DataError("unlabelled articles need a teacher to label them: give --teacher MODEL too")
     pseudo = _unlabelled_docs(cfg.unlabelled) if cfg.unlabelled else []
-    teacher = _teacher_outputs(cfg.teacher, articles, pseudo, log) if cfg.teacher else None
+    teacher = teacher_outputs(cfg.teacher, articles, pseudo, log, teacher_cache) if cfg.teacher else None
     t0 = time.time()
 
     def windows(doc: Document, n: int, span_weight: float, token_weight: float) -> list[Example]:
@@ -273,40 +279,6 @@ def _prepare(cfg: TrainConfig, data_dir: str | Path, split: str, log: Any) -> _D
     if cfg.frozen_layers:
         attach_frozen_states(make_net(), examples, base.safetensors_sha256, special["pad"], log)
     return data
-
-
-@dataclass
-class _Teacher:
-    spans: list[dict[tuple[int, int], np.ndarray]]  # per doc: technique distribution per span offsets
-    chars: list[np.ndarray]  # per doc: (len(text), 1 + L) token-head probabilities per character
-    pseudo: list[Document]  # the unlabelled articles with the teacher's spans
-
-
-def _teacher_outputs(teacher: str, articles: list[Article], unlabelled: list[str], log: Any) -> _Teacher:
-    """The teacher's view of the corpus articles (technique distributions of their gold spans) and
-    of the unlabelled texts (its own spans and their distributions), and its per-character token
-    probabilities for both, in that order."""
-    from ..detector import Detector
-
-    det = Detector.load(teacher)
-    t0 = time.time()
-    spans, pseudo, chars = [], [], []
-
-    def label(text: str, offsets: list[tuple[int, int]]) -> None:
-        char_probs, probs = det.char_and_span_probs(text, offsets)  # one encoder pass for both
-        spans.append(dict(zip(offsets, probs, strict=True)))
-        chars.append(char_probs)
-
-    for article in articles:
-        label(article.text, sorted({(s.start, s.end) for s in article.spans}))
-    for text, doc in zip(unlabelled, det.analyze_many(unlabelled), strict=True):
-        label(text, sorted({(s.start, s.end) for s in doc.spans}))
-        pseudo.append(Document(text, list(doc.spans)))
-    log(
-        f"teacher {det.name}: {len(articles)} articles and {len(unlabelled)} unlabelled "
-        f"({sum(len(d.spans) for d in pseudo)} spans) labelled in {time.time() - t0:.0f}s"
-    )
-    return _Teacher(spans, chars, pseudo)
 
 
 def _unlabelled_docs(directory: str) -> list[str]:

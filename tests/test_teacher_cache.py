@@ -1,0 +1,63 @@
+"""The teacher's labels for distillation, kept between runs with --teacher-cache (train/teacher.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+from propscan.errors import DataError
+from propscan.io.ptc import load_split
+from propscan.train.teacher import Teacher, teacher_outputs
+
+UNLABELLED = ["They said the plan is evil and corrupt.\n" * 2, "Only traitors would vote for this.\n" * 3]
+
+
+def _same(a: Teacher, b: Teacher) -> None:
+    assert [list(s) for s in a.spans] == [list(s) for s in b.spans]
+    for x, y in zip(a.spans, b.spans, strict=True):
+        for key in x:
+            np.testing.assert_array_equal(x[key], y[key])
+    for x, y in zip(a.chars, b.chars, strict=True):
+        assert x.dtype == y.dtype
+        np.testing.assert_array_equal(x, y)
+    assert a.pseudo == b.pseudo
+    assert [[s.score for s in d.spans] for d in a.pseudo] == [[s.score for s in d.spans] for d in b.pseudo]
+
+
+def test_labels_are_stored_reused_exactly_and_keyed_by_the_texts(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    from test_train import _corpus
+
+    articles = load_split(_corpus(tmp_path / "corpus"), "train")
+    cache = tmp_path / "cache"
+    lines: list[str] = []
+    first = teacher_outputs(str(tiny_model_dir), articles, UNLABELLED, lines.append, cache=cache)
+    assert any("labelled in" in line for line in lines) and len(list(cache.iterdir())) == 1
+    assert any(len(d.spans) for d in first.pseudo)  # the pseudo spans make the round trip too
+    lines.clear()
+    again = teacher_outputs(str(tiny_model_dir), articles, UNLABELLED, lines.append, cache=cache)
+    assert any("reused" in line for line in lines) and not any("labelled in" in line for line in lines)
+    _same(first, again)
+    _same(first, teacher_outputs(str(tiny_model_dir), articles, UNLABELLED, lambda *_: None))  # no cache
+
+    lines.clear()
+    teacher_outputs(str(tiny_model_dir), articles, [*UNLABELLED, "Another text."], lines.append, cache=cache)
+    assert any("labelled in" in line for line in lines) and len(list(cache.iterdir())) == 2
+    assert not list(cache.glob("*.tmp"))
+
+
+def test_a_damaged_cache_file_is_refused_with_the_fix(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from test_train import _corpus
+
+    articles = load_split(_corpus(tmp_path / "corpus"), "train")
+    cache = tmp_path / "cache"
+    teacher_outputs(str(tiny_model_dir), articles, UNLABELLED, lambda *_: None, cache=cache)
+    (stored,) = cache.iterdir()
+    stored.write_bytes(stored.read_bytes()[:200])
+    with pytest.raises(DataError, match="delete it and run again"):
+        teacher_outputs(str(tiny_model_dir), articles, UNLABELLED, lambda *_: None, cache=cache)
