@@ -106,25 +106,26 @@ def _heads_in(name: str, perm: list[int], producer: dict, consumers: dict):
     return reshape.input[0], [transpose, reshape]
 
 
+def _either(node, op: str, producer: dict, consumers: dict):
+    """(the ``op`` node feeding one of ``node``'s two inputs, the other input), or None."""
+    for i in (0, 1):
+        found = _one(node.input[i], op, producer, consumers)
+        if found is not None:
+            return found, node.input[1 - i]
+    return None
+
+
 def _match(softmax, producer: dict, consumers: dict, constants: dict):
     """MPNet's chain around ``softmax``: (q, k, v, position bias, mask, divisor, output, nodes)."""
     add_mask = _one(softmax.input[0], "Add", producer, consumers)
-    if add_mask is None:
+    found = add_mask and _either(add_mask, "Add", producer, consumers)
+    if not found:
         return None
-    for i in (0, 1):
-        add_position = _one(add_mask.input[i], "Add", producer, consumers)
-        if add_position is not None:
-            mask = add_mask.input[1 - i]
-            break
-    else:
+    add_position, mask = found
+    found = _either(add_position, "Div", producer, consumers)
+    if not found:
         return None
-    for i in (0, 1):
-        div = _one(add_position.input[i], "Div", producer, consumers)
-        if div is not None:
-            position = add_position.input[1 - i]
-            break
-    else:
-        return None
+    div, position = found
     if div.input[1] not in constants:
         return None
     divisor = float(constants[div.input[1]])
