@@ -61,3 +61,11 @@ def test_a_damaged_cache_file_is_refused_with_the_fix(tmp_path: Path, tiny_model
     stored.write_bytes(stored.read_bytes()[:200])
     with pytest.raises(DataError, match="delete it and run again"):
         teacher_outputs(str(tiny_model_dir), articles, UNLABELLED, lambda *_: None, cache=cache)
+
+
+def test_train_refuses_a_cache_without_a_teacher(tmp_path: Path) -> None:
+    from propscan.train import train
+
+    with pytest.raises(DataError, match="give --teacher MODEL too"):
+        train(tmp_path, "train", tmp_path / "out", teacher_cache=tmp_path / "cache", log=lambda *_: None)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()

@@ -137,6 +137,8 @@ def train(
     if split not in ("train", "all"):
         raise DataError(f"train on split 'train' or 'all', not {split!r}")
     _device(cfg.device)  # refuse a device torch cannot use before any work
+    if teacher_cache is not None and not cfg.teacher:
+        raise DataError("--teacher-cache keeps a teacher's labels: give --teacher MODEL too")
     if reference and not (Path(reference) / "val_report.json").is_file():
         raise DataError(f"--reference {reference} is not a model directory trained with --split train")
     out = Path(output)
