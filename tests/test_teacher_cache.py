@@ -69,3 +69,18 @@ def test_train_refuses_a_cache_without_a_teacher(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="give --teacher MODEL too"):
         train(tmp_path, "train", tmp_path / "out", teacher_cache=tmp_path / "cache", log=lambda *_: None)
     assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()
+
+
+def test_an_unwritable_cache_keeps_the_labels_and_leaves_nothing(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    from test_train import _corpus
+
+    articles = load_split(_corpus(tmp_path / "corpus"), "train")
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be", "utf-8")
+    lines: list[str] = []
+    got = teacher_outputs(str(tiny_model_dir), articles, UNLABELLED, lines.append, cache=blocker / "sub")
+    assert any("not stored" in line and "not writable" in line for line in lines), lines
+    _same(got, teacher_outputs(str(tiny_model_dir), articles, UNLABELLED, lambda *_: None))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "corpus"]

@@ -81,13 +81,17 @@ def teacher_outputs(
     )
     out = Teacher(spans, chars, pseudo)
     if path is not None:
-        _save(path, out)
-        log(f"teacher labels stored in {path}")
+        problem = _save(path, out)
+        if problem is None:
+            log(f"teacher labels stored in {path}")
+        else:  # the labelling is not thrown away: training goes on without the cache
+            log(f"teacher labels not stored: --teacher-cache {path.parent} is not writable ({problem})")
     return out
 
 
-def _save(path: Path, teacher: Teacher) -> None:
-    """Write atomically: a run killed mid-write leaves no file that a later run would trust."""
+def _save(path: Path, teacher: Teacher) -> str | None:
+    """Write atomically: a run killed mid-write leaves no file that a later run would trust.
+    Returns why the labels could not be stored (nothing is left behind then), else None."""
     arrays: dict[str, np.ndarray] = {}
     for n, (spans, chars) in enumerate(zip(teacher.spans, teacher.chars, strict=True)):
         arrays[f"chars{n}"] = chars
@@ -99,6 +103,7 @@ def _save(path: Path, teacher: Teacher) -> None:
         arrays[f"pseudo{n}"] = np.array([[s.start, s.end] for s in doc.spans], dtype=np.int64).reshape(-1, 2)
         arrays[f"scores{n}"] = np.array([s.score for s in doc.spans], dtype=np.float64)
         arrays[f"techniques{n}"] = np.array([s.technique for s in doc.spans], dtype=str)
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -106,9 +111,10 @@ def _save(path: Path, teacher: Teacher) -> None:
             np.savez(fh, **arrays)
         os.replace(tmp, path)
     except OSError as exc:
-        raise DataError(
-            f"--teacher-cache {path.parent}: cannot store the teacher's labels there: {exc}"
-        ) from exc
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        return str(exc)
+    return None
 
 
 def _load(path: Path, texts: list[str], unlabelled: list[str], offsets: list[list]) -> Teacher:
