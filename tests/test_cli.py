@@ -375,7 +375,12 @@ def test_train_passes_only_given_options(monkeypatch, tmp_path):
     )
     assert result.exit_code == 0, result.stderr
     assert calls[-1][3] == {"base": "base-of-fast", "epochs": 9, "teacher": "t", "teacher_cache": cache}
+    result = run("train", "--data", tmp_path, "--output", tmp_path / "l", "--layers", "4")
+    assert result.exit_code == 0, result.stderr
+    assert calls[-1][3] == {"base": "base-of-fast", "epochs": 9, "layers": 4}
     n = len(calls)
+    result = run("train", "--data", tmp_path, "--output", tmp_path / "l", "--layers", "0")
+    assert result.exit_code == 2 and len(calls) == n
     result = run("train", "--data", tmp_path, "--output", tmp_path / "s", "--teacher-cache", cache)
     assert result.exit_code == 2 and "give --teacher MODEL too" in result.stderr and len(calls) == n
 

@@ -122,6 +122,45 @@ def test_a_device_torch_cannot_use_is_refused_before_any_work(
     assert not (tmp_path / "m").exists()
 
 
+def test_layers_keeps_the_bottom_layers_of_the_encoder(tmp_path: Path) -> None:
+    import onnx
+
+    from propscan import Detector
+    from propscan.train import train
+
+    corpus = _corpus(tmp_path / "corpus")
+    options = {"epochs": 1, "max_tokens": 64, "train_overlap": 16, "calibration_folds": 0}
+    out = train(corpus, "train", tmp_path / "model", layers=2, log=lambda *_: None, **options)
+    names = {node.name for node in onnx.load(str(out / "model.onnx")).graph.node}
+    layers = {int(n.split("/layer.")[1].split("/")[0]) for n in names if "/layer." in n}
+    assert layers == {0, 1}
+    assert json.loads((out / "config.json").read_text("utf-8"))["train"]["layers"] == 2
+    card = (out / "MODEL_CARD.md").read_text("utf-8")
+    assert "bottom 2 of the base encoder's 6 layers" in card and "--layers 2" in card
+    Detector.load(out).analyze("Only traitors would vote for this corrupt plan.")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"layers": 7}, "has 6 layers; keep 1 to 6"),
+        ({"layers": -1}, "has 6 layers"),
+        ({"layers": 3, "frozen_layers": 3}, "freeze fewer than 3"),
+        ({"layers": 4, "fp32_ffn_layers": (3, 5)}, r"\[5\] are not among the 4 kept layers"),
+        ({"fp32_ffn_layers": (6,)}, r"\[6\] are not among the 6 kept layers"),
+    ],
+)
+def test_layer_settings_that_do_not_fit_the_encoder_are_refused_before_any_work(
+    tmp_path: Path, options: dict, message: str
+) -> None:
+    from propscan.errors import DataError
+    from propscan.train import train
+
+    with pytest.raises(DataError, match=message):
+        train(tmp_path / "no-corpus", "train", tmp_path / "m", log=lambda *_: None, **options)
+    assert not (tmp_path / "m").exists()
+
+
 def test_token_targets_mix_the_gold_labels_with_the_teachers_character_probabilities() -> None:
     import numpy as np
 

@@ -505,6 +505,14 @@ def train(
     base: Annotated[
         str | None, typer.Option(help="Base encoder (minilm or mpnet); default: the recipe's.")
     ] = None,
+    layers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Keep only the base encoder's bottom N layers (faster to run, e.g. 4 of MiniLM's 6); "
+            "default: the recipe's.",
+        ),
+    ] = None,
     reference: Annotated[
         Path | None,
         typer.Option(
@@ -552,6 +560,7 @@ def train(
         "epochs": epochs,
         "seed": seed,
         "base": base,
+        "layers": layers,
         "teacher": teacher,
         "unlabelled": str(unlabelled) if unlabelled else None,
         "device": device,

@@ -47,6 +47,14 @@ def model_card(
         f"model.safetensors sha256 `{base.safetensors_sha256}` (license: {base.license}).",
         *(
             [
+                f"- Only the bottom {cfg.layers} of the base encoder's {base.layers} layers are kept (the "
+                "top ones were dropped before training): less work per token, at the measured scores below."
+            ]
+            if getattr(cfg, "layers", 0) and cfg.layers < base.layers
+            else []
+        ),
+        *(
+            [
                 f"- The embeddings and the bottom {cfg.frozen_layers} of {base.layers} encoder layers keep "
                 "the base weights (frozen in training); the shipped part holds the layers above them and the "
                 "heads. `propscan models install` rebuilds the frozen part (`base.bin`) from the base "
@@ -92,6 +100,7 @@ def model_card(
         f"propscan train --data ../shared/ptc --recipe {recipe_of(cfg)} --split {split} --output MODEL_DIR "
         f"--seed {cfg.seed}"
         + ("" if split == "train" else " --reference TRAIN_SPLIT_MODEL_DIR")
+        + (f" --layers {cfg.layers}" if getattr(cfg, "layers", 0) else "")
         + (" --teacher TEACHER_MODEL" if getattr(cfg, "teacher", "") else "")
         + (" --unlabelled UNLABELLED_DIR" if getattr(cfg, "unlabelled", "") else ""),
         "```",
