@@ -260,3 +260,47 @@ def test_lora_model_ships_adapters_and_install_merges_them_bit_for_bit(lora_mode
     with pytest.raises(ModelError, match=r"lora\.npz is missing"):
         basepart.build(out, read_safetensors(base_root / "model.safetensors"))
     assert not (out / (basepart.BLOB + ".partial")).exists()
+
+
+def test_lora_model_with_fewer_layers_ships_and_rebuilds_only_the_kept_layers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import onnx
+
+    from propscan import Detector
+    from propscan.train import loop, train
+
+    base_root, base = _tiny_base(tmp_path / "base")
+    monkeypatch.setitem(BASES, "tiny", base)
+    monkeypatch.setattr(loop, "base_dir", lambda key, **_: base_root)
+    monkeypatch.setenv("PROPSCAN_HOME", str(tmp_path / "home"))
+    out = train(
+        _corpus(tmp_path / "corpus"),
+        "train",
+        tmp_path / "model",
+        base="tiny",
+        layers=1,
+        lora_rank=2,
+        lora_alpha=4.0,
+        lr=1e-2,
+        epochs=1,
+        fp32_ffn_layers=(0,),
+        outlier_channels=4,
+        max_tokens=64,
+        train_overlap=16,
+        calibration_folds=0,
+        log=lambda *_: None,
+    )
+    recipe = json.loads((out / basepart.RECIPE).read_text("utf-8"))
+    keys = {entry["key"] for entry in recipe["entries"]}
+    assert "encoder.layer.0.output.dense.weight" in keys
+    assert not any(key.startswith("encoder.layer.1.") for key in keys)  # the dropped layer ships nowhere
+    graph = onnx.load(str(out / "model.onnx"), load_external_data=False).graph
+    assert sum(n.op_type == "MultiHeadAttention" for n in graph.node) == 1
+    text = "Only traitors would vote for this corrupt plan. The bridge opened on Monday."
+    before = Detector.load(out).analyze(text).to_dict()
+    digest = sha256(out / basepart.BLOB)
+    (out / basepart.BLOB).unlink()
+    basepart.build(out, read_safetensors(base_root / "model.safetensors"))
+    assert sha256(out / basepart.BLOB) == digest
+    assert Detector.load(out).analyze(text).to_dict() == before

@@ -378,6 +378,13 @@ def test_train_passes_only_given_options(monkeypatch, tmp_path):
     result = run("train", "--data", tmp_path, "--output", tmp_path / "l", "--layers", "4")
     assert result.exit_code == 0, result.stderr
     assert calls[-1][3] == {"base": "base-of-fast", "epochs": 9, "layers": 4}
+    module.recipe_options = lambda name: {"base": f"base-of-{name}", "fp32_ffn_layers": (6, 7, 8, 9, 10)}
+    result = run(
+        "train", "--data", tmp_path, "--recipe", "accurate", "--output", tmp_path / "l", "--layers", "9"
+    )
+    assert result.exit_code == 0, result.stderr
+    # the recipe's fp32 layers above the 9 kept ones go with them
+    assert calls[-1][3] == {"base": "base-of-accurate", "fp32_ffn_layers": (6, 7, 8), "layers": 9}
     n = len(calls)
     result = run("train", "--data", tmp_path, "--output", tmp_path / "l", "--layers", "0")
     assert result.exit_code == 2 and len(calls) == n

@@ -510,7 +510,7 @@ def train(
         typer.Option(
             min=1,
             help="Keep only the base encoder's bottom N layers (faster to run, e.g. 4 of MiniLM's 6); "
-            "default: the recipe's.",
+            "the recipe's fp32 layers above them go with them. Default: the recipe's.",
         ),
     ] = None,
     reference: Annotated[
@@ -566,6 +566,9 @@ def train(
         "device": device,
     }
     options = {**recipe_options(recipe.value), **{k: v for k, v in given.items() if v is not None}}
+    if layers is not None and options.get("fp32_ffn_layers"):
+        # the recipe keeps some layers' FFN in fp32: those above the kept layers are dropped too
+        options["fp32_ffn_layers"] = tuple(i for i in options["fp32_ffn_layers"] if i < layers)
     if reference is not None:
         options["reference"] = reference
     if teacher_cache is not None:
