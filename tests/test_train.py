@@ -137,7 +137,17 @@ def test_layers_keeps_the_bottom_layers_of_the_encoder(tmp_path: Path) -> None:
     assert json.loads((out / "config.json").read_text("utf-8"))["train"]["layers"] == 2
     card = (out / "MODEL_CARD.md").read_text("utf-8")
     assert "bottom 2 of the base encoder's 6 layers" in card and "--layers 2" in card
+    assert "--seed 13 --epochs 1 " in card  # the command reproduces a run with other than the recipe's epochs
     Detector.load(out).analyze("Only traitors would vote for this corrupt plan.")
+
+
+def test_the_card_names_the_recipe_of_a_run_with_fewer_layers() -> None:
+    from propscan.train.card import recipe_of
+    from propscan.train.loop import RECIPES, TrainConfig
+
+    accurate = {**RECIPES["accurate"], "layers": 9, "fp32_ffn_layers": (6, 7, 8)}
+    assert recipe_of(TrainConfig(**accurate)) == "accurate"  # --layers 9 dropped fp32 layers 9 and 10
+    assert recipe_of(TrainConfig(**{**accurate, "lora_rank": 0})) == "fast"  # not the accurate recipe
 
 
 @pytest.mark.parametrize(

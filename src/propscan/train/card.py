@@ -98,7 +98,7 @@ def model_card(
         "## Training command",
         "```",
         f"propscan train --data ../shared/ptc --recipe {recipe_of(cfg)} --split {split} --output MODEL_DIR "
-        f"--seed {cfg.seed}"
+        f"--seed {cfg.seed} --epochs {cfg.epochs}"
         + ("" if split == "train" else " --reference TRAIN_SPLIT_MODEL_DIR")
         + (f" --layers {cfg.layers}" if getattr(cfg, "layers", 0) else "")
         + (" --teacher TEACHER_MODEL" if getattr(cfg, "teacher", "") else "")
@@ -181,8 +181,14 @@ def recipe_of(cfg: Any) -> str:
             list(b) if isinstance(b, tuple | list) else b
         )
 
+    def kept(key: str, value: Any) -> Any:  # --layers N drops the recipe's fp32 layers above N
+        layers = getattr(cfg, "layers", 0)
+        if key == "fp32_ffn_layers" and layers:
+            return [i for i in value if i < layers]
+        return value
+
     for name, preset in sorted(RECIPES.items(), key=lambda kv: -len(kv[1])):
-        if all(same(getattr(cfg, k), v) for k, v in preset.items()):
+        if all(same(getattr(cfg, k), kept(k, v)) for k, v in preset.items()):
             return name
     return "fast"
 
