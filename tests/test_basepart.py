@@ -304,3 +304,21 @@ def test_lora_model_with_fewer_layers_ships_and_rebuilds_only_the_kept_layers(
     basepart.build(out, read_safetensors(base_root / "model.safetensors"))
     assert sha256(out / basepart.BLOB) == digest
     assert Detector.load(out).analyze(text).to_dict() == before
+
+
+def test_loading_base_weights_that_lack_a_layer_is_refused_quietly_otherwise(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from safetensors.numpy import save_file
+
+    from propscan.train.model import load_encoder
+
+    base_root, _ = _tiny_base(tmp_path / "base")
+    encoder = load_encoder(str(base_root), 0.1, 0.0, layers=1)  # layer 1's weights skipped, no report
+    assert len(encoder.encoder.layer) == 1
+    assert "UNEXPECTED" not in caplog.text
+    weights = dict(read_safetensors(base_root / "model.safetensors"))
+    del weights["encoder.layer.0.intermediate.dense.weight"]
+    save_file({k: np.array(v) for k, v in weights.items()}, str(base_root / "model.safetensors"))
+    with pytest.raises(ModelError, match=r"lack .*encoder\.layer\.0\.intermediate\.dense\.weight"):
+        load_encoder(str(base_root), 0.1, 0.0)

@@ -25,6 +25,7 @@ from transformers import AutoConfig, AutoModel, PreTrainedModel
 from transformers.masking_utils import create_bidirectional_mask
 
 from .. import basepart
+from ..errors import ModelError
 from ..features import N_FEATURES
 
 
@@ -182,4 +183,21 @@ def load_encoder(
         config.num_hidden_layers = layers  # the weights of the layers above are not loaded
     config.hidden_dropout_prob = dropout
     config.attention_probs_dropout_prob = attention_dropout
-    return AutoModel.from_pretrained(model_dir, config=config, add_pooling_layer=False)
+    from transformers.utils import logging as hf_logging
+
+    # transformers' load report lists every weight it skips (the pooler, the dropped layers): noise
+    # here. What matters is a weight the encoder needs and the checkpoint lacks, checked below.
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        model, info = AutoModel.from_pretrained(
+            model_dir, config=config, add_pooling_layer=False, output_loading_info=True
+        )
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    if info.get("missing_keys"):
+        raise ModelError(
+            f"the base weights in {model_dir} lack {sorted(info['missing_keys'])[:5]}: "
+            "remove that directory so that training downloads and verifies them again"
+        )
+    return model
