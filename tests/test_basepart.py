@@ -307,7 +307,7 @@ def test_lora_model_with_fewer_layers_ships_and_rebuilds_only_the_kept_layers(
 
 
 def test_loading_base_weights_that_lack_a_layer_is_refused_quietly_otherwise(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from safetensors.numpy import save_file
 
@@ -317,6 +317,7 @@ def test_loading_base_weights_that_lack_a_layer_is_refused_quietly_otherwise(
     encoder = load_encoder(str(base_root), 0.1, 0.0, layers=1)  # layer 1's weights skipped, no report
     assert len(encoder.encoder.layer) == 1
     assert "UNEXPECTED" not in caplog.text
+    assert "Loading weights" not in capsys.readouterr().err  # no progress bar either
     weights = dict(read_safetensors(base_root / "model.safetensors"))
     del weights["encoder.layer.0.intermediate.dense.weight"]
     save_file({k: np.array(v) for k, v in weights.items()}, str(base_root / "model.safetensors"))

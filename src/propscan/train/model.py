@@ -185,16 +185,21 @@ def load_encoder(
     config.attention_probs_dropout_prob = attention_dropout
     from transformers.utils import logging as hf_logging
 
-    # transformers' load report lists every weight it skips (the pooler, the dropped layers): noise
-    # here. What matters is a weight the encoder needs and the checkpoint lacks, checked below.
+    # transformers' load report lists every weight it skips (the pooler, the dropped layers) and
+    # its progress bar fills training logs: noise here. What matters is a weight the encoder needs
+    # and the checkpoint lacks, checked below.
     verbosity = hf_logging.get_verbosity()
+    bar = hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     try:
         model, info = AutoModel.from_pretrained(
             model_dir, config=config, add_pooling_layer=False, output_loading_info=True
         )
     finally:
         hf_logging.set_verbosity(verbosity)
+        if bar:
+            hf_logging.enable_progress_bar()
     if info.get("missing_keys"):
         raise ModelError(
             f"the base weights in {model_dir} lack {sorted(info['missing_keys'])[:5]}: "
