@@ -513,6 +513,18 @@ def train(
             "the recipe's fp32 layers above them go with them. Default: the recipe's.",
         ),
     ] = None,
+    technique_weight: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            help="Loss weight of the per-technique token channels (default: the recipe's, 0.25; "
+            "1.0 lifted a student's val TC, docs/experiments.md row 27).",
+        ),
+    ] = None,
+    span_weight: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Loss weight of the span technique head (default: the recipe's, 0.3)."),
+    ] = None,
     reference: Annotated[
         Path | None,
         typer.Option(
@@ -561,6 +573,8 @@ def train(
         "seed": seed,
         "base": base,
         "layers": layers,
+        "technique_weight": technique_weight,
+        "span_weight": span_weight,
         "teacher": teacher,
         "unlabelled": str(unlabelled) if unlabelled else None,
         "device": device,
