@@ -385,7 +385,7 @@ def test_train_passes_only_given_options(monkeypatch, tmp_path):
     assert result.exit_code == 0, result.stderr
     # the recipe's fp32 layers above the 9 kept ones go with them
     assert calls[-1][3] == {"base": "base-of-accurate", "fp32_ffn_layers": (6, 7, 8), "layers": 9}
-    weights = ["--technique-weight", "1", "--span-weight", "0.5"]
+    weights = ["--technique-weight", "1", "--span-weight", "0.5", "--span-jitter", "12"]
     result = run("train", "--data", tmp_path, "--output", tmp_path / "w", *weights)
     assert result.exit_code == 0, result.stderr
     assert calls[-1][3] == {
@@ -393,10 +393,12 @@ def test_train_passes_only_given_options(monkeypatch, tmp_path):
         "fp32_ffn_layers": (6, 7, 8, 9, 10),
         "technique_weight": 1.0,
         "span_weight": 0.5,
+        "span_jitter": 12,
     }
     n = len(calls)
-    result = run("train", "--data", tmp_path, "--output", tmp_path / "w", "--technique-weight", "-1")
-    assert result.exit_code == 2 and len(calls) == n
+    for bad in (["--technique-weight", "-1"], ["--span-jitter", "-3"]):
+        result = run("train", "--data", tmp_path, "--output", tmp_path / "w", *bad)
+        assert result.exit_code == 2 and len(calls) == n
     result = run("train", "--data", tmp_path, "--output", tmp_path / "l", "--layers", "0")
     assert result.exit_code == 2 and len(calls) == n
     result = run("train", "--data", tmp_path, "--output", tmp_path / "s", "--teacher-cache", cache)

@@ -198,6 +198,39 @@ def test_token_targets_mix_the_gold_labels_with_the_teachers_character_probabili
         build_examples([doc], tok, 64, 16, ids("[CLS]"), ids("[SEP]"), None, 0.0, [chars[1:]], 0.25)
 
 
+def test_span_jitter_adds_copies_of_each_span_with_moved_ends_and_the_same_targets() -> None:
+    import random
+
+    import numpy as np
+
+    from propscan import Document, Span
+    from propscan.train.base import base_dir
+    from propscan.train.data import _jittered, build_examples
+    from propscan.windows import load_tokenizer
+
+    tok = load_tokenizer(str(base_dir("minilm") / "tokenizer.json"))
+    text = "They say the corrupt mayor lied again and again to all of us, every single day."
+    start = text.index("corrupt mayor")
+    doc = Document(text, [Span(start, start + 13, "Name_Calling,Labeling")])
+    ids = tok.token_to_id
+    (plain,) = build_examples([doc], tok, 64, 16, ids("[CLS]"), ids("[SEP]"))
+    args = ([doc], tok, 64, 16, ids("[CLS]"), ids("[SEP]"), None, 0.0, None, 0.0)
+    (jit,) = build_examples(*args, span_jitter=8, jitter_copies=3, seed=5)
+    (again,) = build_examples(*args, span_jitter=8, jitter_copies=3, seed=5)
+    assert len(plain.span_masks) == 1 and len(jit.span_masks) == 4
+    np.testing.assert_array_equal(jit.token_targets, plain.token_targets)  # the token task is untouched
+    np.testing.assert_array_equal(jit.span_masks[0], plain.span_masks[0])  # the gold view comes first
+    assert all((t == plain.span_targets[0]).all() for t in jit.span_targets)
+    assert any((m != plain.span_masks[0]).any() for m in jit.span_masks[1:])  # the copies moved
+    for a, b in zip(jit.span_masks, again.span_masks, strict=True):  # the same seed, the same copies
+        np.testing.assert_array_equal(a, b)
+    rng = random.Random(0)
+    for _ in range(200):  # ends stay inside the text, spans at least one character long
+        for s, e in _jittered((1, 3), 6, 5, 2, rng):
+            assert 0 <= s < e <= 6
+    assert _jittered((1, 3), 6, 0, 2, rng) == []
+
+
 def test_distillation_trains_on_unlabelled_articles_labelled_by_the_teacher(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:

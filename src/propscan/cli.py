@@ -525,6 +525,14 @@ def train(
         float | None,
         typer.Option(min=0.0, help="Loss weight of the span technique head (default: the recipe's, 0.3)."),
     ] = None,
+    span_jitter: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Also train the span head on 2 copies of each span whose ends moved by up to N "
+            "characters (default 0: gold spans only; docs/experiments.md row 28).",
+        ),
+    ] = None,
     reference: Annotated[
         Path | None,
         typer.Option(
@@ -575,6 +583,7 @@ def train(
         "layers": layers,
         "technique_weight": technique_weight,
         "span_weight": span_weight,
+        "span_jitter": span_jitter,
         "teacher": teacher,
         "unlabelled": str(unlabelled) if unlabelled else None,
         "device": device,

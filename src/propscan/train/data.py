@@ -42,13 +42,20 @@ def build_examples(
     teacher_weight: float = 0.0,
     char_teacher: Sequence[np.ndarray] | None = None,
     token_teacher_weight: float = 0.0,
+    span_jitter: int = 0,
+    jitter_copies: int = 2,
+    seed: int = 0,
 ) -> list[Example]:
     """Training windows of ``docs``. With ``teacher`` (per doc: a technique distribution for each
     gold span's offsets), span targets mix the gold labels with it; with ``char_teacher`` (per doc:
     (len(text), 1 + L) probabilities per character, as from ``Detector.char_probs``), token targets
-    mix the gold 0/1 targets with the teacher's mean over each token's characters (distillation)."""
+    mix the gold 0/1 targets with the teacher's mean over each token's characters (distillation).
+    With ``span_jitter`` > 0, the span head also sees ``jitter_copies`` copies of each span whose
+    ends moved by up to that many characters (drawn from ``seed``), with the span's targets; token
+    targets stay the gold ones."""
     n_labels = len(LABELS)
     examples = []
+    rng = random.Random(seed)
     for d, doc in enumerate(docs):
         soft = None
         if char_teacher is not None:
@@ -62,6 +69,7 @@ def build_examples(
         by_offsets: dict[tuple[int, int], list[int]] = defaultdict(list)
         for span in doc.spans:
             by_offsets[(span.start, span.end)].append(LABELS.index(span.technique))
+        views = {k: [k, *_jittered(k, len(doc.text), span_jitter, jitter_copies, rng)] for k in by_offsets}
         for window in make_windows(tokenizer, doc.text, max_tokens, min_overlap):
             offsets = window.block.offsets[window.lo : window.hi]  # (N, 2)
             n = len(offsets)
@@ -78,20 +86,24 @@ def build_examples(
                 total = ((window.block.offsets[:, 0] < end) & (window.block.offsets[:, 1] > start)).sum()
                 if inside.sum() * 2 < total:  # mostly outside this window: another window has it
                     continue
-                mask = np.zeros(n + 2, dtype=np.float32)
-                mask[1:-1] = inside
                 dist = np.zeros(n_labels, dtype=np.float32)
                 for label in labels:
                     dist[label] += 1.0 / len(labels)
                 if teacher is not None and (start, end) in teacher[d]:
                     dist = (1 - teacher_weight) * dist + teacher_weight * teacher[d][(start, end)]
-                masks.append(mask)
-                cs, ce = context_bounds(doc.text, start, end)
-                context = np.zeros(n + 2, dtype=np.float32)
-                context[1:-1] = (offsets[:, 0] < ce) & (offsets[:, 1] > cs)
-                contexts.append(context)
-                feats.append(span_features(doc.text, start, end, lowered))
-                span_targets.append(dist)
+                for vs, ve in views[(start, end)]:
+                    covered = (offsets[:, 0] < ve) & (offsets[:, 1] > vs)  # (N,)
+                    if not covered.any():
+                        continue
+                    mask = np.zeros(n + 2, dtype=np.float32)
+                    mask[1:-1] = covered
+                    masks.append(mask)
+                    cs, ce = context_bounds(doc.text, vs, ve)
+                    context = np.zeros(n + 2, dtype=np.float32)
+                    context[1:-1] = (offsets[:, 0] < ce) & (offsets[:, 1] > cs)
+                    contexts.append(context)
+                    feats.append(span_features(doc.text, vs, ve, lowered))
+                    span_targets.append(dist)
             if soft is not None:
                 width = np.maximum(offsets[:, 1] - offsets[:, 0], 1)[:, None]  # (N, 1)
                 mean = (soft[offsets[:, 1]] - soft[offsets[:, 0]]) / width  # (N, 1+L)
@@ -99,6 +111,22 @@ def build_examples(
             ids = np.concatenate([[cls_id], window.block.ids[window.lo : window.hi], [sep_id]])
             examples.append(Example(ids, targets, masks, contexts, feats, span_targets))
     return examples
+
+
+def _jittered(
+    span: tuple[int, int], length: int, reach: int, copies: int, rng: random.Random
+) -> list[tuple[int, int]]:
+    """``copies`` variants of ``span`` whose ends each move by up to ``reach`` characters, kept
+    inside the text and at least one character long; none when ``reach`` is 0."""
+    if reach <= 0:
+        return []
+    start, end = span
+    out = []
+    for _ in range(copies):
+        s = min(max(0, start + rng.randint(-reach, reach)), length - 1)
+        e = min(max(s + 1, end + rng.randint(-reach, reach)), length)
+        out.append((s, e))
+    return out
 
 
 def batches(examples: list[Example], batch_size: int, pad_id: int, rng: random.Random):

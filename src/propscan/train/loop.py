@@ -48,6 +48,10 @@ class TrainConfig:
     # shared encoder away from span finding (val SI 0.39); at 0.3 SI is 0.45 and TC unchanged (0.67).
     technique_weight: float = 0.25  # per-technique token channels: an auxiliary task, and a TC view
     span_weight: float = 0.3
+    # > 0: the span head also trains on span_jitter_copies copies of each span whose ends moved by
+    # up to this many characters (data augmentation; docs/experiments.md row 28). 0: gold spans only.
+    span_jitter: int = 0
+    span_jitter_copies: int = 2
     dropout: float = 0.1  # hidden dropout: cheap, and without it val SI fell (0.40 vs 0.43)
     attention_dropout: float = 0.0  # off: several times faster on CPU
     bf16: bool = True  # CPU autocast: ~2x faster, same val scores
@@ -251,6 +255,9 @@ def _prepare(
             span_weight,
             [teacher.chars[n]] if teacher else None,
             token_weight,
+            span_jitter=cfg.span_jitter,
+            jitter_copies=cfg.span_jitter_copies,
+            seed=cfg.seed * 100_003 + n,
         )
 
     per_doc = [
