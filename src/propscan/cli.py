@@ -518,7 +518,7 @@ def train(
         typer.Option(
             min=0.0,
             help="Loss weight of the per-technique token channels (default: the recipe's, 0.25; "
-            "1.0 lifted a student's val TC, docs/experiments.md row 27).",
+            "see docs/experiments.md rows 27 and 29).",
         ),
     ] = None,
     span_weight: Annotated[
