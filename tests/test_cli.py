@@ -395,7 +395,15 @@ def test_train_passes_only_given_options(monkeypatch, tmp_path):
         "span_weight": 0.5,
         "span_jitter": 12,
     }
+    jitter = ["--span-jitter", "12", "--jitter-teacher", "--teacher", "fast"]
+    result = run("train", "--data", tmp_path, "--output", tmp_path / "j", *jitter)
+    assert result.exit_code == 0, result.stderr
+    assert calls[-1][3]["jitter_teacher"] is True and calls[-1][3]["teacher"] == "fast"
     n = len(calls)
+    for partial in (jitter[:3], jitter[2:]):  # without --teacher, without --span-jitter
+        result = run("train", "--data", tmp_path, "--output", tmp_path / "j", *partial)
+        assert result.exit_code == 2 and "give --span-jitter N and --teacher MODEL" in result.stderr
+    assert len(calls) == n
     for bad in (["--technique-weight", "-1"], ["--span-jitter", "-3"]):
         result = run("train", "--data", tmp_path, "--output", tmp_path / "w", *bad)
         assert result.exit_code == 2 and len(calls) == n

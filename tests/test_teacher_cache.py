@@ -51,6 +51,35 @@ def test_labels_are_stored_reused_exactly_and_keyed_by_the_texts(
     assert not list(cache.glob("*.tmp"))
 
 
+def test_extra_offsets_are_labelled_beside_the_gold_spans_and_key_the_cache(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    from test_train import _corpus
+
+    articles = load_split(_corpus(tmp_path / "corpus"), "train")
+    extra = [[(0, 5), (2, 9)] for _ in articles]
+    cache = tmp_path / "cache"
+    plain = teacher_outputs(str(tiny_model_dir), articles, [], lambda *_: None, cache=cache)
+    lines: list[str] = []
+    got = teacher_outputs(str(tiny_model_dir), articles, [], lines.append, cache=cache, extra=extra)
+    assert any("labelled in" in line for line in lines)  # other offsets, another cache entry
+    assert len(list(cache.iterdir())) == 2
+    for article, spans, base in zip(articles, got.spans, plain.spans, strict=True):
+        gold = {(s.start, s.end) for s in article.spans}
+        assert set(spans) == gold | {(0, 5), (2, 9)}
+        for key in gold:  # the gold spans' distributions do not depend on the extra offsets
+            np.testing.assert_allclose(spans[key], base[key], rtol=1e-5, atol=1e-6)
+        for key in [(0, 5), (2, 9)]:
+            assert spans[key].shape == base[next(iter(gold))].shape
+            assert abs(float(spans[key].sum()) - 1.0) < 1e-4
+    lines.clear()
+    again = teacher_outputs(str(tiny_model_dir), articles, [], lines.append, cache=cache, extra=extra)
+    assert any("reused" in line for line in lines)
+    _same(got, again)
+    with pytest.raises(ValueError, match="extra offsets for 1 articles"):
+        teacher_outputs(str(tiny_model_dir), articles, [], lambda *_: None, extra=extra[:1])
+
+
 def test_a_damaged_cache_file_is_refused_with_the_fix(tmp_path: Path, tiny_model_dir: Path) -> None:
     from test_train import _corpus
 

@@ -231,6 +231,45 @@ def test_span_jitter_adds_copies_of_each_span_with_moved_ends_and_the_same_targe
     assert _jittered((1, 3), 6, 0, 2, rng) == []
 
 
+def test_jitter_teacher_trains_moved_copies_on_the_teachers_distribution_for_them() -> None:
+    import numpy as np
+
+    from propscan import Document, Span
+    from propscan.train.base import base_dir
+    from propscan.train.data import build_examples, jitter_views
+    from propscan.windows import load_tokenizer
+
+    tok = load_tokenizer(str(base_dir("minilm") / "tokenizer.json"))
+    text = "They say the corrupt mayor lied again and again to all of us, every single day."
+    start = text.index("corrupt mayor")
+    gold = (start, start + 13)
+    doc = Document(text, [Span(*gold, "Name_Calling,Labeling")])
+    views = jitter_views(doc, 8, 3, seed=5)
+    assert views == jitter_views(doc, 8, 3, seed=5) and views[gold][0] == gold and len(views[gold]) == 4
+    copies = views[gold][1:]
+    labelled = next(c for c in copies if c != gold)  # the teacher labelled one moved copy only
+    uniform = np.full(14, 1 / 14, dtype=np.float32)
+    fear = np.eye(14, dtype=np.float32)[5]
+    teacher = [{gold: uniform, labelled: fear}]
+    ids = tok.token_to_id
+    args = ([doc], tok, 64, 16, ids("[CLS]"), ids("[SEP]"), teacher, 0.5, None, 0.0)
+    (ex,) = build_examples(*args, span_jitter=8, jitter_copies=3, seed=5, jitter_teacher=True)
+    (off,) = build_examples(*args, span_jitter=8, jitter_copies=3, seed=5)
+    mixed = 0.5 * np.eye(14, dtype=np.float32)[1] + 0.5 * uniform  # gold Name_Calling with the teacher
+    np.testing.assert_allclose(ex.span_targets[0], mixed)
+    for (s, e), target, target_off in zip(views[gold], ex.span_targets, off.span_targets, strict=True):
+        np.testing.assert_allclose(target_off, mixed)  # without the flag every copy keeps the span's
+        np.testing.assert_allclose(target, fear if (s, e) == labelled else mixed)
+
+
+def test_jitter_teacher_needs_a_teacher_and_span_jitter(tmp_path: Path) -> None:
+    from propscan.errors import DataError
+    from propscan.train import train
+
+    with pytest.raises(DataError, match="--span-jitter N and --teacher MODEL"):
+        train(tmp_path, "train", tmp_path / "out", jitter_teacher=True, span_jitter=8)
+
+
 def test_distillation_trains_on_unlabelled_articles_labelled_by_the_teacher(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:

@@ -533,6 +533,15 @@ def train(
             "characters (default 0: gold spans only; docs/experiments.md row 28).",
         ),
     ] = None,
+    jitter_teacher: Annotated[
+        bool,
+        typer.Option(
+            "--jitter-teacher",
+            help="With --span-jitter N and --teacher: the teacher labels each moved copy, and the copy "
+            "trains on the teacher's distribution for it instead of the span's own (docs/experiments.md "
+            "row 30).",
+        ),
+    ] = False,
     reference: Annotated[
         Path | None,
         typer.Option(
@@ -584,6 +593,7 @@ def train(
         "technique_weight": technique_weight,
         "span_weight": span_weight,
         "span_jitter": span_jitter,
+        "jitter_teacher": True if jitter_teacher else None,
         "teacher": teacher,
         "unlabelled": str(unlabelled) if unlabelled else None,
         "device": device,
@@ -594,6 +604,11 @@ def train(
         options["fp32_ffn_layers"] = tuple(i for i in options["fp32_ffn_layers"] if i < layers)
     if reference is not None:
         options["reference"] = reference
+    if jitter_teacher and not (teacher and options.get("span_jitter")):
+        raise DataError(
+            "--jitter-teacher labels the moved copies of --span-jitter N by the teacher: "
+            "give --span-jitter N and --teacher MODEL too"
+        )
     if teacher_cache is not None:
         if teacher is None:
             raise DataError("--teacher-cache keeps a teacher's labels: give --teacher MODEL too")

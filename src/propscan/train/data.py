@@ -45,6 +45,7 @@ def build_examples(
     span_jitter: int = 0,
     jitter_copies: int = 2,
     seed: int = 0,
+    jitter_teacher: bool = False,
 ) -> list[Example]:
     """Training windows of ``docs``. With ``teacher`` (per doc: a technique distribution for each
     gold span's offsets), span targets mix the gold labels with it; with ``char_teacher`` (per doc:
@@ -52,10 +53,11 @@ def build_examples(
     mix the gold 0/1 targets with the teacher's mean over each token's characters (distillation).
     With ``span_jitter`` > 0, the span head also sees ``jitter_copies`` copies of each span whose
     ends moved by up to that many characters (drawn from ``seed``), with the span's targets; token
-    targets stay the gold ones."""
+    targets stay the gold ones. With ``jitter_teacher`` too, a copy whose offsets ``teacher`` holds
+    (see :func:`jitter_views`) takes the teacher's distribution for it instead: a moved span may no
+    longer be what the gold span was (a repeated phrase cut short is no longer repeated)."""
     n_labels = len(LABELS)
     examples = []
-    rng = random.Random(seed)
     for d, doc in enumerate(docs):
         soft = None
         if char_teacher is not None:
@@ -69,7 +71,7 @@ def build_examples(
         by_offsets: dict[tuple[int, int], list[int]] = defaultdict(list)
         for span in doc.spans:
             by_offsets[(span.start, span.end)].append(LABELS.index(span.technique))
-        views = {k: [k, *_jittered(k, len(doc.text), span_jitter, jitter_copies, rng)] for k in by_offsets}
+        views = jitter_views(doc, span_jitter, jitter_copies, seed + d)
         for window in make_windows(tokenizer, doc.text, max_tokens, min_overlap):
             offsets = window.block.offsets[window.lo : window.hi]  # (N, 2)
             n = len(offsets)
@@ -95,6 +97,11 @@ def build_examples(
                     covered = (offsets[:, 0] < ve) & (offsets[:, 1] > vs)  # (N,)
                     if not covered.any():
                         continue
+                    moved = (vs, ve) != (start, end)
+                    if moved and jitter_teacher and teacher is not None and (vs, ve) in teacher[d]:
+                        target = teacher[d][(vs, ve)]
+                    else:
+                        target = dist
                     mask = np.zeros(n + 2, dtype=np.float32)
                     mask[1:-1] = covered
                     masks.append(mask)
@@ -103,7 +110,7 @@ def build_examples(
                     context[1:-1] = (offsets[:, 0] < ce) & (offsets[:, 1] > cs)
                     contexts.append(context)
                     feats.append(span_features(doc.text, vs, ve, lowered))
-                    span_targets.append(dist)
+                    span_targets.append(target)
             if soft is not None:
                 width = np.maximum(offsets[:, 1] - offsets[:, 0], 1)[:, None]  # (N, 1)
                 mean = (soft[offsets[:, 1]] - soft[offsets[:, 0]]) / width  # (N, 1+L)
@@ -111,6 +118,17 @@ def build_examples(
             ids = np.concatenate([[cls_id], window.block.ids[window.lo : window.hi], [sep_id]])
             examples.append(Example(ids, targets, masks, contexts, feats, span_targets))
     return examples
+
+
+def jitter_views(
+    doc: Document, reach: int, copies: int, seed: int
+) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """Per gold span offsets (in the order of ``doc.spans``): the span itself, then ``copies``
+    copies with ends moved by up to ``reach`` characters, drawn from ``seed``. The same arguments
+    give the same copies, so a teacher can label them before the windows are built."""
+    rng = random.Random(seed)
+    keys = dict.fromkeys((s.start, s.end) for s in doc.spans)
+    return {k: [k, *_jittered(k, len(doc.text), reach, copies, rng)] for k in keys}
 
 
 def _jittered(

@@ -35,18 +35,30 @@ class Teacher:
 
 
 def teacher_outputs(
-    teacher: str, articles: list[Article], unlabelled: list[str], log: Any, cache: str | Path | None = None
+    teacher: str,
+    articles: list[Article],
+    unlabelled: list[str],
+    log: Any,
+    cache: str | Path | None = None,
+    *,
+    extra: list[list[tuple[int, int]]] | None = None,
 ) -> Teacher:
-    """The teacher's view of the corpus articles (technique distributions of their gold spans) and
-    of the unlabelled texts (its own spans and their distributions), and its per-character token
-    probabilities for both, in that order. With ``cache``, labels stored there by an earlier call
-    with the same teacher, texts and spans are reused, and new ones are stored."""
+    """The teacher's view of the corpus articles (technique distributions of their gold spans and,
+    per article, of the ``extra`` offsets given) and of the unlabelled texts (its own spans and their
+    distributions), and its per-character token probabilities for both, in that order. With
+    ``cache``, labels stored there by an earlier call with the same teacher, texts and spans are
+    reused, and new ones are stored."""
     from .. import __version__
     from ..detector import Detector
     from ..model import sha256
 
     det = Detector.load(teacher)
-    offsets = [sorted({(s.start, s.end) for s in a.spans}) for a in articles]
+    if extra is not None and len(extra) != len(articles):
+        raise ValueError(f"extra offsets for {len(extra)} articles, not {len(articles)}")
+    offsets = [
+        sorted({(s.start, s.end) for s in a.spans} | set(extra[n] if extra else ()))
+        for n, a in enumerate(articles)
+    ]
     path = None
     if cache is not None:
         key = hashlib.sha256()
