@@ -354,6 +354,33 @@ def test_train_without_torch_names_the_install_line(monkeypatch, tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_calibrate_passes_its_method_and_refuses_two(monkeypatch, tmp_path):
+    calls = []
+    module = types.ModuleType("propscan.train")
+    module.calibrate = lambda model, data, **options: calls.append((model, data, options))
+    monkeypatch.setitem(sys.modules, "propscan.train", module)
+    model = tmp_path / "m"
+    result = run("calibrate", model, "--data", tmp_path, "--on-val")
+    assert result.exit_code == 0, result.stderr
+    assert calls == [(model, tmp_path, {"folds": None, "on_val": True})]
+    result = run("calibrate", model, "--data", tmp_path, "--folds", "3")
+    assert result.exit_code == 0, result.stderr
+    assert calls[-1] == (model, tmp_path, {"folds": 3, "on_val": None})  # None: the recipe's own choice
+    for bad in (["--on-val", "--folds", "2"], ["--folds", "1"]):
+        result = run("calibrate", model, "--data", tmp_path, *bad)
+        assert result.exit_code == 2 and len(calls) == 2
+    both = run("calibrate", model, "--data", tmp_path, "--on-val", "--folds", "2")
+    assert "give one of them" in both.stderr
+
+
+def test_calibrate_names_a_directory_that_is_not_a_trained_model(tmp_path):
+    pytest.importorskip("torch")
+    result = run("calibrate", tmp_path, "--data", tmp_path, "--on-val")
+    assert result.exit_code == 2
+    assert "is not a model directory trained with --split train" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
 def test_train_passes_only_given_options(monkeypatch, tmp_path):
     calls = []
     module = types.ModuleType("propscan.train")

@@ -87,7 +87,7 @@ def test_train_writes_a_verified_model_that_the_detector_loads(tmp_path: Path) -
 
 
 def test_a_recipe_that_calibrates_on_val_fits_the_map_on_val_and_reports_a_cross_fitted_ece(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from propscan.train import calibrate, train
 
@@ -105,6 +105,19 @@ def test_a_recipe_that_calibrates_on_val_fits_the_map_on_val_and_reports_a_cross
     # calibrating again starts from the raw scores, not from calibrated ones: the same map
     calibrate(out, corpus, on_val=True, log=lambda *_: None)
     assert json.loads((out / "config.json").read_text("utf-8"))["calibration"] == config["calibration"]
+
+    # a calibration that breaks off leaves the model directory as it was: no half-written card
+    import propscan.evaluate
+
+    files = {f.name: f.read_bytes() for f in out.iterdir()}
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(propscan.evaluate, "cross_fitted_calibration", broken)
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(out, corpus, on_val=True, log=lambda *_: None)
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == files
 
 
 def test_a_device_torch_cannot_use_is_refused_before_any_work(

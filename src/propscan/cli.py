@@ -619,6 +619,42 @@ def train(
 
 @app.command()
 @_handles_errors
+def calibrate(
+    model: Annotated[Path, typer.Argument(help="A model directory written by propscan train --split train.")],
+    data: Annotated[Path, typer.Option(help="The PTC corpus it was trained on (its val split is used).")],
+    on_val: Annotated[
+        bool,
+        typer.Option(
+            "--on-val",
+            help="Fit a Platt map on the model's own val spans; the ECE is cross-fitted over "
+            "alternate val articles (what the shipped models use).",
+        ),
+    ] = False,
+    folds: Annotated[
+        int | None,
+        typer.Option(
+            min=2,
+            help="Fit an isotonic map on spans predicted for N held-out folds of train, each by a "
+            "model of the same recipe trained on the other folds (N more trainings).",
+        ),
+    ] = None,
+) -> None:
+    """Refit a trained model's score calibration and write its new val ECE, card and plot."""
+    if on_val and folds is not None:
+        raise DataError("--on-val and --folds are two ways to calibrate: give one of them")
+    try:
+        from .train import calibrate as run_calibrate
+    except ImportError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing == "propscan":
+            raise
+        raise MissingExtraError("train", missing or "torch") from exc
+    run_calibrate(model, data, folds=folds, on_val=True if on_val else None)
+    typer.echo(f"calibration written to {model}")
+
+
+@app.command()
+@_handles_errors
 def ensemble(
     first: Annotated[str, typer.Argument(help="The member that decodes: a model name or directory.")],
     second: Annotated[str, typer.Argument(help="The second member: a model name or directory.")],

@@ -385,9 +385,11 @@ def calibrate(
     }
     chosen = {"calibration_folds": cfg.calibration_folds, "calibrate_on_val": cfg.calibrate_on_val}
     model_cfg = replace(model_cfg, extra={**extra, "train": {**config["train"], **chosen}})
-    write_config(out, model_cfg, "(calibrating)\n")  # the raw scores from here on
+    # the map is fitted on raw scores: the detector runs without the stored one (swapped in memory,
+    # so that nothing on disk changes until the new map, report and card are written together)
+    det = Detector.load(out)
+    det.config = model_cfg
     if cfg.calibrate_on_val:
-        det = Detector.load(out)
         raw = evaluate(det, data_dir, "val").to_dict()
         calibration, measured = cross_fitted_calibration(det, data_dir, raw)
         keys = ("ece", "ece_uncalibrated", "ece_random_halves", "reliability", "reliability_uncalibrated")
@@ -395,12 +397,12 @@ def calibrate(
         n_articles = len(data.articles) if data else len(load_split(data_dir, "train"))
     else:
         if "ece" not in val or "calibration" in config:  # raw ECE of a report that lacks it or is stale
-            raw = evaluate(Detector.load(out), data_dir, "val")
+            raw = evaluate(det, data_dir, "val")
             val["ece"], val["reliability"] = raw.ece, list(raw.reliability)
         data = data or _prepare(cfg, data_dir, "train", log)
         calibration = _calibrate(data, out, model_cfg, cfg, log)
-        write_config(out, replace(model_cfg, extra={**model_cfg.extra, **calibration}), "(calibrating)\n")
-        calibrated = evaluate(Detector.load(out), data_dir, "val")
+        det.config = replace(model_cfg, extra={**model_cfg.extra, **calibration})
+        calibrated = evaluate(det, data_dir, "val")
         val["ece_uncalibrated"], val["reliability_uncalibrated"] = val["ece"], val["reliability"]
         val["ece"], val["reliability"] = calibrated.ece, list(calibrated.reliability)
         n_articles = len(data.articles)
