@@ -325,3 +325,33 @@ def test_distillation_trains_on_unlabelled_articles_labelled_by_the_teacher(
         train(
             corpus, "train", tmp_path / "x", teacher=str(tiny_model_dir), unlabelled=str(tmp_path), **options
         )
+
+
+def test_every_function_level_import_of_training_is_loaded_before_the_work_starts() -> None:
+    import ast
+    import sys
+
+    import propscan.train.loop as loop
+
+    root = Path(loop.__file__).parent
+    found = set()
+    for path in [*root.glob("*.py"), root.parent / "detector.py", root.parent / "model.py"]:
+        package = "propscan" if path.parent.name == "propscan" else "propscan.train"
+        tree = ast.parse(path.read_text("utf-8"))
+        for func in ast.walk(tree):
+            if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(func):
+                if isinstance(node, ast.Import):
+                    found |= {alias.name for alias in node.names}
+                elif isinstance(node, ast.ImportFrom):
+                    base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+                    name = ".".join(x for x in (base, node.module) if x)
+                    # "from onnx import helper" loads onnx.helper when helper is a module
+                    modules = [f"{name}.{a.name}" for a in node.names]
+                    found.add(name)
+                    found |= {m for m in modules if m in loop.LATE_MODULES}
+    found -= {"importlib", "typing", "__future__"}
+    assert found <= set(loop.LATE_MODULES), sorted(found - set(loop.LATE_MODULES))
+    loop.load_late_modules()
+    assert all(name in sys.modules for name in loop.LATE_MODULES)

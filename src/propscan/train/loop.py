@@ -108,6 +108,47 @@ class TrainConfig:
     device: str = "auto"
 
 
+# Modules that training and calibration import only when they reach them (after the epochs:
+# export, quantization, evaluation, speed). They are loaded before any work, so that a source tree
+# changed during an hour of training (a checkout, a pull) cannot end the run with a mix of old and
+# new code. tests/test_train.py checks that every function-level import of propscan.train is here.
+LATE_MODULES = (
+    "hashlib",
+    "tempfile",
+    "onnx",
+    "onnx.external_data_helper",
+    "onnx.helper",
+    "onnx.numpy_helper",
+    "onnxruntime",
+    "onnxruntime.quantization",
+    "onnxruntime.transformers",
+    "onnxruntime.transformers.optimizer",
+    "transformers.utils",
+    "transformers.utils.logging",
+    "rich.progress",
+    "propscan",
+    "propscan.calibration",
+    "propscan.detector",
+    "propscan.ensemble",
+    "propscan.errors",
+    "propscan.evaluate",
+    "propscan.io.ptc",
+    "propscan.model",
+    "propscan.registry",
+    "propscan.speed",
+    "propscan.windows",
+    "propscan.train.loop",
+)
+
+
+def load_late_modules() -> None:
+    """Import every module in LATE_MODULES now (see there why)."""
+    import importlib
+
+    for name in LATE_MODULES:
+        importlib.import_module(name)
+
+
 # The named models' recipes: options that differ from TrainConfig's defaults.
 RECIPES: dict[str, dict[str, Any]] = {
     "fast": {"base": "minilm"},
@@ -147,6 +188,7 @@ def train(
     if split not in ("train", "all"):
         raise DataError(f"train on split 'train' or 'all', not {split!r}")
     _device(cfg.device)  # refuse a device torch cannot use before any work
+    load_late_modules()
     _check_layers(cfg)
     if cfg.jitter_teacher and not (cfg.teacher and cfg.span_jitter):
         raise DataError(
@@ -369,6 +411,7 @@ def calibrate(
     from ..detector import Detector
     from ..evaluate import cross_fitted_calibration, evaluate
 
+    load_late_modules()
     out = Path(model_dir)
     config, val = _read_train_model(out)
     options = {k: v for k, v in config["train"].items() if k in TrainConfig.__dataclass_fields__}
