@@ -52,10 +52,10 @@ def build_examples(
     (len(text), 1 + L) probabilities per character, as from ``Detector.char_probs``), token targets
     mix the gold 0/1 targets with the teacher's mean over each token's characters (distillation).
     With ``span_jitter`` > 0, the span head also sees ``jitter_copies`` copies of each span whose
-    ends moved by up to that many characters (drawn from ``seed``), with the span's targets; token
-    targets stay the gold ones. With ``jitter_teacher`` too, a copy whose offsets ``teacher`` holds
-    (see :func:`jitter_views`) takes the teacher's distribution for it instead: a moved span may no
-    longer be what the gold span was (a repeated phrase cut short is no longer repeated)."""
+    ends moved by up to that many characters (``jitter_views`` with ``seed`` plus the doc's index),
+    with the span's targets; token targets stay the gold ones. With ``jitter_teacher`` too, a copy
+    whose offsets ``teacher`` holds takes the teacher's distribution for it instead: a moved span may
+    no longer be what the gold span was (a repeated phrase cut short is no longer repeated)."""
     n_labels = len(LABELS)
     examples = []
     for d, doc in enumerate(docs):
