@@ -488,19 +488,6 @@ def _per_technique_table(result: dict[str, Any]) -> Table:
     return table
 
 
-def _training() -> Any:
-    """propscan.train, or the exact pip line when the 'train' extra (torch, transformers) is missing."""
-    import importlib
-
-    try:
-        return importlib.import_module("propscan.train")
-    except ImportError as exc:
-        missing = (exc.name or "").split(".")[0]
-        if missing == "propscan":
-            raise
-        raise MissingExtraError("train", missing or "torch") from exc
-
-
 @app.command()
 @_handles_errors
 def train(
@@ -589,8 +576,14 @@ def train(
     ] = None,
 ) -> None:
     """Train a model on a PTC corpus split (needs the optional 'train' extra)."""
-    training = _training()
-    run_train, recipe_options = training.train, training.recipe_options
+    try:
+        from .train import train as run_train
+    except ImportError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing == "propscan":
+            raise
+        raise MissingExtraError("train", missing or "torch") from exc
+    from .train import recipe_options
 
     given = {
         "epochs": epochs,
@@ -649,7 +642,14 @@ def calibrate(
     """Refit a trained model's score calibration and write its new val ECE, card and plot."""
     if on_val and folds is not None:
         raise DataError("--on-val and --folds are two ways to calibrate: give one of them")
-    _training().calibrate(model, data, folds=folds, on_val=True if on_val else None)
+    try:
+        from .train import calibrate as run_calibrate
+    except ImportError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing == "propscan":
+            raise
+        raise MissingExtraError("train", missing or "torch") from exc
+    run_calibrate(model, data, folds=folds, on_val=True if on_val else None)
     typer.echo(f"calibration written to {model}")
 
 
