@@ -488,6 +488,19 @@ def _per_technique_table(result: dict[str, Any]) -> Table:
     return table
 
 
+@contextlib.contextmanager
+def _training_extra() -> Iterator[None]:
+    """Around an import of propscan.train: a missing third-party module (torch, transformers)
+    becomes the error that names the install line; a broken propscan import stays itself."""
+    try:
+        yield
+    except ImportError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing == "propscan":
+            raise
+        raise MissingExtraError("train", missing or "torch") from exc
+
+
 @app.command()
 @_handles_errors
 def train(
@@ -576,13 +589,8 @@ def train(
     ] = None,
 ) -> None:
     """Train a model on a PTC corpus split (needs the optional 'train' extra)."""
-    try:
+    with _training_extra():
         from .train import train as run_train
-    except ImportError as exc:
-        missing = (exc.name or "").split(".")[0]
-        if missing == "propscan":
-            raise
-        raise MissingExtraError("train", missing or "torch") from exc
     from .train import recipe_options
 
     given = {
@@ -642,13 +650,8 @@ def calibrate(
     """Refit a trained model's score calibration and write its new val ECE, card and plot."""
     if on_val and folds is not None:
         raise DataError("--on-val and --folds are two ways to calibrate: give one of them")
-    try:
+    with _training_extra():
         from .train import calibrate as run_calibrate
-    except ImportError as exc:
-        missing = (exc.name or "").split(".")[0]
-        if missing == "propscan":
-            raise
-        raise MissingExtraError("train", missing or "torch") from exc
     run_calibrate(model, data, folds=folds, on_val=True if on_val else None)
     typer.echo(f"calibration written to {model}")
 
