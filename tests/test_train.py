@@ -283,6 +283,16 @@ def test_jitter_teacher_needs_a_teacher_and_span_jitter(tmp_path: Path) -> None:
         train(tmp_path, "train", tmp_path / "out", jitter_teacher=True, span_jitter=8)
 
 
+@pytest.mark.parametrize("option", ["teacher_weight", "token_teacher_weight"])
+def test_teacher_shares_outside_zero_to_one_are_refused_before_any_work(tmp_path: Path, option: str) -> None:
+    from propscan.errors import DataError
+    from propscan.train import train
+
+    with pytest.raises(DataError, match=f"{option} is a share of the targets between 0 and 1"):
+        train(tmp_path, "train", tmp_path / "out", teacher="fast", **{option: 1.2})
+    assert not (tmp_path / "out").exists()
+
+
 def test_distillation_trains_on_unlabelled_articles_labelled_by_the_teacher(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:

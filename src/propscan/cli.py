@@ -555,6 +555,15 @@ def train(
             "row 30).",
         ),
     ] = False,
+    teacher_weight: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="With --teacher: the teacher's share of each gold span's technique target (default "
+            "0.5; 1 trains on the teacher's distribution alone; docs/experiments.md row 32).",
+        ),
+    ] = None,
     reference: Annotated[
         Path | None,
         typer.Option(
@@ -603,6 +612,7 @@ def train(
         "span_jitter": span_jitter,
         "jitter_teacher": True if jitter_teacher else None,
         "teacher": teacher,
+        "teacher_weight": teacher_weight,
         "unlabelled": str(unlabelled) if unlabelled else None,
         "device": device,
     }
@@ -616,6 +626,10 @@ def train(
         raise DataError(
             "--jitter-teacher labels the moved copies of --span-jitter N by the teacher: "
             "give --span-jitter N and --teacher MODEL too"
+        )
+    if teacher_weight is not None and teacher is None:
+        raise DataError(
+            "--teacher-weight sets the teacher's share of the span targets: give --teacher MODEL too"
         )
     if teacher_cache is not None:
         if teacher is None:

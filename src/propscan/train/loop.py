@@ -195,6 +195,9 @@ def train(
             "--jitter-teacher labels the moved copies of --span-jitter N by the teacher: "
             "give --span-jitter N and --teacher MODEL too"
         )
+    for name in ("teacher_weight", "token_teacher_weight"):
+        if not 0.0 <= getattr(cfg, name) <= 1.0:
+            raise DataError(f"{name} is a share of the targets between 0 and 1, not {getattr(cfg, name)!r}")
     if teacher_cache is not None and not cfg.teacher:
         raise DataError("--teacher-cache keeps a teacher's labels: give --teacher MODEL too")
     if reference and not (Path(reference) / "val_report.json").is_file():
