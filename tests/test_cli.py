@@ -426,33 +426,14 @@ def test_train_passes_only_given_options(monkeypatch, tmp_path):
     result = run("train", "--data", tmp_path, "--output", tmp_path / "j", *jitter)
     assert result.exit_code == 0, result.stderr
     assert calls[-1][3]["jitter_teacher"] is True and calls[-1][3]["teacher"] == "fast"
-    result = run(
-        "train",
-        "--data",
-        tmp_path,
-        "--output",
-        tmp_path / "t",
-        "--teacher",
-        "fast",
-        "--teacher-weight",
-        "0.8",
-    )
+    weighted = ["--data", tmp_path, "--output", tmp_path / "t", "--teacher", "fast", "--teacher-weight"]
+    result = run("train", *weighted, "0.8")
     assert result.exit_code == 0, result.stderr
     assert calls[-1][3]["teacher_weight"] == 0.8 and calls[-1][3]["teacher"] == "fast"
     n = len(calls)
     result = run("train", "--data", tmp_path, "--output", tmp_path / "t", "--teacher-weight", "0.8")
     assert result.exit_code == 2 and "give --teacher MODEL too" in result.stderr
-    result = run(
-        "train",
-        "--data",
-        tmp_path,
-        "--output",
-        tmp_path / "t",
-        "--teacher",
-        "fast",
-        "--teacher-weight",
-        "1.5",
-    )
+    result = run("train", *weighted, "1.5")
     assert result.exit_code == 2
     for partial in (jitter[:3], jitter[2:]):  # without --teacher, without --span-jitter
         result = run("train", "--data", tmp_path, "--output", tmp_path / "j", *partial)
