@@ -430,9 +430,19 @@ def test_train_passes_only_given_options(monkeypatch, tmp_path):
     result = run("train", *weighted, "0.8")
     assert result.exit_code == 0, result.stderr
     assert calls[-1][3]["teacher_weight"] == 0.8 and calls[-1][3]["teacher"] == "fast"
+    result = run(
+        "train", "--data", tmp_path, "--output", tmp_path / "t", "--teacher", "fast", "--noisy-copies", "2"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert calls[-1][3]["noisy_copies"] == 2 and calls[-1][3]["teacher"] == "fast"
     n = len(calls)
-    result = run("train", "--data", tmp_path, "--output", tmp_path / "t", "--teacher-weight", "0.8")
-    assert result.exit_code == 2 and "give --teacher MODEL too" in result.stderr
+    for lone in (["--teacher-weight", "0.8"], ["--noisy-copies", "1"]):
+        result = run("train", "--data", tmp_path, "--output", tmp_path / "t", *lone)
+        assert result.exit_code == 2 and "give --teacher MODEL too" in result.stderr
+    result = run(
+        "train", "--data", tmp_path, "--output", tmp_path / "t", "--teacher", "fast", "--noisy-copies", "-1"
+    )
+    assert result.exit_code == 2
     result = run("train", *weighted, "1.5")
     assert result.exit_code == 2
     for partial in (jitter[:3], jitter[2:]):  # without --teacher, without --span-jitter

@@ -313,11 +313,12 @@ def test_distillation_trains_on_unlabelled_articles_labelled_by_the_teacher(
         tmp_path / "student",
         teacher=str(tiny_model_dir),
         unlabelled=str(unlabelled),
+        noisy_copies=1,
         log=lambda *a: lines.append(" ".join(map(str, a))),
         **options,
     )
-    assert any("3 articles + 2 unlabelled ->" in line for line in lines), lines
-    assert any(line.startswith("teacher ") and "2 unlabelled" in line for line in lines), lines
+    assert any("3 articles + 2 unlabelled + 3 noisy copies ->" in line for line in lines), lines
+    assert any(line.startswith("teacher ") and "5 unlabelled" in line for line in lines), lines
     config = json.loads((out / "config.json").read_text("utf-8"))
     assert config["train"]["teacher"] == str(tiny_model_dir) and config["train"]["unlabelled"] == str(
         unlabelled
@@ -326,11 +327,17 @@ def test_distillation_trains_on_unlabelled_articles_labelled_by_the_teacher(
     assert any("not fold-calibrated" in line for line in lines) and "calibration" not in config
     assert not any(line.startswith("calibration fold") for line in lines)
     card = (out / "MODEL_CARD.md").read_text("utf-8")
-    assert "--teacher TEACHER_MODEL --unlabelled UNLABELLED_DIR" in card
+    assert "--teacher TEACHER_MODEL --unlabelled UNLABELLED_DIR --noisy-copies 1" in card
+    assert "1 noisy copy of each training article" in card
     assert f"Distilled from the model `{tiny_model_dir}`" in card and f"`{unlabelled}`" in card
     Detector.load(out).analyze("Only traitors would vote for this corrupt plan.")
     with pytest.raises(DataError, match="need a teacher"):
         train(corpus, "train", tmp_path / "x", unlabelled=str(unlabelled), **options)
+    with pytest.raises(DataError, match="noisy copies of the articles need a teacher"):
+        train(corpus, "train", tmp_path / "x", noisy_copies=2, **options)
+    with pytest.raises(DataError, match="0 or more"):
+        train(corpus, "train", tmp_path / "x", teacher=str(tiny_model_dir), noisy_copies=-1, **options)
+    assert not (tmp_path / "x").exists()
     with pytest.raises(DataError, match=r"no \.txt articles"):
         train(
             corpus, "train", tmp_path / "x", teacher=str(tiny_model_dir), unlabelled=str(tmp_path), **options

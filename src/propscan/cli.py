@@ -589,6 +589,14 @@ def train(
             "model also trains on (e.g. shared/ptc/test-articles).",
         ),
     ] = None,
+    noisy_copies: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="With --teacher: also train on K noisy copies of every training article (some words "
+            "dropped or replaced), labelled by the teacher (docs/experiments.md row 35).",
+        ),
+    ] = None,
     teacher_cache: Annotated[
         Path | None,
         typer.Option(
@@ -614,6 +622,7 @@ def train(
         "teacher": teacher,
         "teacher_weight": teacher_weight,
         "unlabelled": str(unlabelled) if unlabelled else None,
+        "noisy_copies": noisy_copies,
         "device": device,
     }
     options = {**recipe_options(recipe.value), **{k: v for k, v in given.items() if v is not None}}
@@ -630,6 +639,10 @@ def train(
     if teacher_weight is not None and teacher is None:
         raise DataError(
             "--teacher-weight sets the teacher's share of the span targets: give --teacher MODEL too"
+        )
+    if noisy_copies and teacher is None:
+        raise DataError(
+            "--noisy-copies K has the teacher label noisy copies of the articles: give --teacher MODEL too"
         )
     if teacher_cache is not None:
         if teacher is None:

@@ -30,6 +30,12 @@ def _distillation(cfg: Any) -> list[str]:
             "labelled by the teacher alone (its spans, their technique distributions, its token "
             "probabilities)."
         )
+    if getattr(cfg, "noisy_copies", 0):
+        lines.append(
+            f"Also trained on {cfg.noisy_copies} noisy cop{'y' if cfg.noisy_copies == 1 else 'ies'} of "
+            "each training article (5% of words dropped, 10% replaced by words of the training "
+            "articles), labelled by the teacher alone in the same way."
+        )
     return lines
 
 
@@ -102,7 +108,8 @@ def model_card(
         + ("" if split == "train" else " --reference TRAIN_SPLIT_MODEL_DIR")
         + (f" --layers {cfg.layers}" if getattr(cfg, "layers", 0) else "")
         + (" --teacher TEACHER_MODEL" if getattr(cfg, "teacher", "") else "")
-        + (" --unlabelled UNLABELLED_DIR" if getattr(cfg, "unlabelled", "") else ""),
+        + (" --unlabelled UNLABELLED_DIR" if getattr(cfg, "unlabelled", "") else "")
+        + (f" --noisy-copies {cfg.noisy_copies}" if getattr(cfg, "noisy_copies", 0) else ""),
         "```",
         f"Training settings: {', '.join(f'{k}={v}' for k, v in vars(cfg).items() if k not in _TUNED)}.",
         "",

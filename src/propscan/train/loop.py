@@ -31,6 +31,7 @@ from .card import model_card
 from .data import IGNORE, Example, batches, build_examples, jitter_views
 from .export import write_config, write_model_dir
 from .model import Net, NetConfig, load_encoder
+from .noise import NOISE_SEED, noisy_copies
 from .teacher import teacher_outputs
 
 
@@ -92,6 +93,11 @@ class TrainConfig:
     # distributions and its token probabilities, each with weight 1) and trained on beside the
     # corpus; needs a teacher.
     unlabelled: str = ""
+    # With a teacher: this many noisy copies of every training article (train/noise.py: 5% of words
+    # dropped, 10% replaced by words of the training articles), labelled by the teacher like the
+    # unlabelled articles. The copies depend on the articles alone (noise seed NOISE_SEED), not on
+    # ``seed``, so student seeds share them and --teacher-cache reuses their labels.
+    noisy_copies: int = 0
     fp32_ffn_layers: tuple[int, ...] = ()  # FFN output projections left unquantized (see export)
     # > 0: quantize those projections as well, all but their k largest input channels, which stay
     # fp32 (train/outliers.py); the channels are picked on training windows (_calibration_feeds).
@@ -195,6 +201,12 @@ def train(
             "--jitter-teacher labels the moved copies of --span-jitter N by the teacher: "
             "give --span-jitter N and --teacher MODEL too"
         )
+    if cfg.noisy_copies < 0:
+        raise DataError(
+            f"noisy_copies is a number of copies per article (0 or more), not {cfg.noisy_copies!r}"
+        )
+    if cfg.noisy_copies and not cfg.teacher:
+        raise DataError("noisy copies of the articles need a teacher to label them: give --teacher MODEL too")
     for name in ("teacher_weight", "token_teacher_weight"):
         if not 0.0 <= getattr(cfg, name) <= 1.0:
             raise DataError(f"{name} is a share of the targets between 0 and 1, not {getattr(cfg, name)!r}")
@@ -293,6 +305,7 @@ def _prepare(
     if cfg.unlabelled and not cfg.teacher:
         raise DataError("unlabelled articles need a teacher to label them: give --teacher MODEL too")
     pseudo = _unlabelled_docs(cfg.unlabelled) if cfg.unlabelled else []
+    pseudo += noisy_copies([a.text for a in articles], cfg.noisy_copies, NOISE_SEED)
 
     def views(doc: Document, n: int) -> dict[tuple[int, int], list[tuple[int, int]]]:
         return jitter_views(doc, cfg.span_jitter, cfg.span_jitter_copies, cfg.seed * 100_003 + n)
@@ -355,7 +368,10 @@ def _prepare(
 
     data = _Data(base, src, special, articles, per_doc, make_net, extra)
     examples = data.examples
-    labelled = f" + {len(pseudo)} unlabelled" if pseudo else ""
+    n_noisy = len(articles) * cfg.noisy_copies
+    labelled = (f" + {len(pseudo) - n_noisy} unlabelled" if len(pseudo) > n_noisy else "") + (
+        f" + {n_noisy} noisy copies" if n_noisy else ""
+    )
     log(
         f"{len(articles)} articles{labelled} -> {len(examples)} windows, "
         f"{sum(len(e.ids) for e in examples)} tokens ({time.time() - t0:.1f}s)"
