@@ -7,6 +7,7 @@ from typing import Any
 from ..calibration import BINS
 from ..model import ModelConfig
 from ..techniques import LABELS
+from .noise import DROP, REPLACE
 
 _TUNED = ("threshold", "multi_label_threshold", "single_token_threshold", "token_blend")  # shown above
 CITATION = (
@@ -33,8 +34,8 @@ def _distillation(cfg: Any) -> list[str]:
     if getattr(cfg, "noisy_copies", 0):
         lines.append(
             f"Also trained on {cfg.noisy_copies} noisy cop{'y' if cfg.noisy_copies == 1 else 'ies'} of "
-            "each training article (5% of words dropped, 10% replaced by words of the training "
-            "articles), labelled by the teacher alone in the same way."
+            f"each training article ({DROP:.0%} of words dropped, {REPLACE:.0%} replaced by words of the "
+            "training articles), labelled by the teacher alone in the same way."
         )
     return lines
 

@@ -16,8 +16,10 @@ from collections import Counter
 from collections.abc import Sequence
 
 _WORD = re.compile(r"[A-Za-z]+")
-# The seed of the copies TrainConfig.noisy_copies trains on (row 35 of docs/experiments.md).
+# The seed and rates of the copies TrainConfig.noisy_copies trains on (row 35 of docs/experiments.md).
 NOISE_SEED = 7
+DROP = 0.05
+REPLACE = 0.10
 
 
 def noisy_copies(
@@ -25,8 +27,8 @@ def noisy_copies(
     copies: int,
     seed: int,
     *,
-    drop: float = 0.05,
-    replace: float = 0.10,
+    drop: float = DROP,
+    replace: float = REPLACE,
 ) -> list[str]:
     """``copies`` noisy versions of each of ``texts`` (all first copies, then all second ones...).
 
@@ -59,7 +61,7 @@ def _noisy(text: str, pool: list[str], rng: random.Random, drop: float, replace:
         r = rng.random()
         if r < drop:
             continue
-        if r < drop + replace and pool:
+        if r < drop + replace:  # words exist, so the pool holds at least one
             word = rng.choice(pool)
             parts.append(word.capitalize() if m.group()[0].isupper() else word.lower())
         else:
