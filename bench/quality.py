@@ -35,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from propscan import Detector
-    from propscan.evaluate import evaluate
+    from propscan.evaluation.evaluate import evaluate
     from propscan.train import recipe_options, train
 
     options = recipe_options(args.recipe)

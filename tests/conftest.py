@@ -94,7 +94,7 @@ def fake_detector(monkeypatch: pytest.MonkeyPatch) -> FakeDetector:
         detector.loaded.append(model)  # type: ignore[attr-defined]
         return detector
 
-    monkeypatch.setattr(propscan.cli, "_load_detector", load)
+    monkeypatch.setattr(propscan.cli.common, "load_detector", load)
     return detector
 
 

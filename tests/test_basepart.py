@@ -13,10 +13,10 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from propscan import basepart
 from propscan.errors import ModelError
-from propscan.model import sha256
-from propscan.weights import BASES, BaseModel, read_safetensors
+from propscan.hub import basepart
+from propscan.hub.checksums import REQUIRED, sha256
+from propscan.hub.weights import BASES, BaseModel, read_safetensors
 from test_train import _corpus
 
 pytestmark = pytest.mark.slow
@@ -69,7 +69,8 @@ def _tiny_base(root: Path) -> tuple[Path, BaseModel]:
 
 @pytest.fixture()
 def frozen_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
-    from propscan.train import loop, train
+    from propscan.train import prepare as loop
+    from propscan.train import train
 
     base_root, base = _tiny_base(tmp_path / "base")
     monkeypatch.setitem(BASES, "tiny", base)
@@ -114,13 +115,11 @@ def test_frozen_layers_are_split_out_and_rebuilt_bit_for_bit(frozen_model: tuple
 def _ship(out: Path, base_root: Path, shipped: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A package models directory holding ``out`` as shipped model "acc" (without base.bin),
     with the registry pointed at it and at the tiny base weights."""
-    from propscan import model as model_module
-    from propscan import registry
+    from propscan.hub import registry
 
     (shipped / "acc").mkdir(parents=True)
-    for name in (*model_module.REQUIRED, "SHA256SUMS", basepart.RECIPE):
+    for name in (*REQUIRED, "SHA256SUMS", basepart.RECIPE):
         (shipped / "acc" / name).write_bytes((out / name).read_bytes())
-    monkeypatch.setattr(model_module, "MODELS_DIR", shipped)
     monkeypatch.setattr(registry, "MODELS_DIR", shipped)
     monkeypatch.setattr(registry, "base_dir", lambda key, **_: base_root)
     return shipped
@@ -129,7 +128,8 @@ def _ship(out: Path, base_root: Path, shipped: Path, monkeypatch: pytest.MonkeyP
 def test_install_rebuilds_a_shipped_model_and_refuses_wrong_base_weights(
     frozen_model: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from propscan import Detector, registry
+    from propscan import Detector
+    from propscan.hub import registry
 
     out, base_root = frozen_model
     _ship(out, base_root, tmp_path / "shipped", monkeypatch)
@@ -160,8 +160,10 @@ def test_install_rebuilds_a_shipped_model_and_refuses_wrong_base_weights(
 def test_a_shipped_ensemble_installs_with_its_members_and_names_itself_when_missing(
     frozen_model: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from propscan import Detector, registry
-    from propscan.ensemble import EnsembleDetector, build
+    from propscan import Detector
+    from propscan.authoring.ensemble_build import build
+    from propscan.engine.detector import EnsembleDetector
+    from propscan.hub import registry
     from tiny_model import build as build_tiny
 
     out, base_root = frozen_model
@@ -198,7 +200,8 @@ def test_merge_lora_is_the_exact_rounding_of_the_float64_update() -> None:
 
 @pytest.fixture()
 def lora_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
-    from propscan.train import loop, train
+    from propscan.train import prepare as loop
+    from propscan.train import train
 
     base_root, base = _tiny_base(tmp_path / "base")
     monkeypatch.setitem(BASES, "tiny", base)
@@ -268,7 +271,8 @@ def test_lora_model_with_fewer_layers_ships_and_rebuilds_only_the_kept_layers(
     import onnx
 
     from propscan import Detector
-    from propscan.train import loop, train
+    from propscan.train import prepare as loop
+    from propscan.train import train
 
     base_root, base = _tiny_base(tmp_path / "base")
     monkeypatch.setitem(BASES, "tiny", base)

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from propscan.calibration import (
-    Calibrator,
-    PlattMap,
+from propscan.document import Document, Span
+from propscan.engine.calibration import Calibrator, PlattMap
+from propscan.errors import ModelError
+from propscan.evaluation.calibrate import (
     ece,
     fit_isotonic,
     fit_platt,
@@ -20,8 +21,6 @@ from propscan.calibration import (
     reliability_svg,
     span_hits,
 )
-from propscan.document import Document, Span
-from propscan.errors import ModelError
 
 
 def test_a_span_is_right_when_a_gold_span_of_its_technique_overlaps_it() -> None:
@@ -92,7 +91,7 @@ def test_ece_is_zero_when_scores_match_the_hit_rate_and_large_when_not() -> None
 
 def test_detector_reports_calibrated_scores_from_the_model_config(tmp_path: Path) -> None:
     from propscan import Detector
-    from propscan.model import write_checksums
+    from propscan.hub.checksums import write_checksums
     from tiny_model import build
 
     directory = build(tmp_path / "tiny")
@@ -108,5 +107,5 @@ def test_detector_reports_calibrated_scores_from_the_model_config(tmp_path: Path
         (s.start, s.end, s.technique) for s in raw.spans
     ]
     assert raw.spans and all(s.score == 0.25 for s in calibrated.spans)
-    det.config = replace(det.config, extra={})  # swapping the config drops the map with it
+    det.config = replace(det.config, calibration=None)  # swapping the config drops the map with it
     assert det.analyze(text).spans == raw.spans

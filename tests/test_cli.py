@@ -145,7 +145,9 @@ def test_analyze_works_in_bounded_chunks_and_keeps_order(fake_detector, tmp_path
 
 def test_analyze_progress_goes_to_stderr_and_stdout_stays_clean(fake_detector, tmp_path, monkeypatch):
     bar = io.StringIO()
-    monkeypatch.setattr(propscan.cli, "_stderr", lambda: Console(file=bar, force_terminal=True, width=80))
+    monkeypatch.setattr(
+        propscan.cli.common, "stderr", lambda: Console(file=bar, force_terminal=True, width=80)
+    )
     feed = tmp_path / "many.jsonl"
     feed.write_text("".join(json.dumps({"text": "evil"}) + "\n" for _ in range(20)))
     result = run("analyze", feed, "--format", "json")
@@ -193,7 +195,7 @@ def test_analyze_model_load_error_is_a_clean_message(monkeypatch, articles):
     def broken(model):
         raise ModelError(f"no model named {model!r}")
 
-    monkeypatch.setattr(propscan.cli, "_load_detector", broken)
+    monkeypatch.setattr(propscan.cli.common, "load_detector", broken)
     result = run("analyze", articles, "--model", "nope")
     assert result.exit_code == 1
     assert "E-MODEL" in result.stderr and "'nope'" in result.stderr
@@ -281,9 +283,9 @@ def fake_evaluate(monkeypatch):
         calls.append((detector, data_dir, split))
         return Report()
 
-    module = types.ModuleType("propscan.evaluate")
+    module = types.ModuleType("propscan.evaluation.evaluate")
     module.evaluate = evaluate
-    monkeypatch.setitem(sys.modules, "propscan.evaluate", module)
+    monkeypatch.setitem(sys.modules, "propscan.evaluation.evaluate", module)
     return calls
 
 
@@ -328,9 +330,9 @@ def test_evaluate_data_error_exits_2(fake_detector, monkeypatch, tmp_path):
     def evaluate(detector, data_dir, split, progress=None):
         raise DataError(f"split file {data_dir}/splits.json does not exist")
 
-    module = types.ModuleType("propscan.evaluate")
+    module = types.ModuleType("propscan.evaluation.evaluate")
     module.evaluate = evaluate
-    monkeypatch.setitem(sys.modules, "propscan.evaluate", module)
+    monkeypatch.setitem(sys.modules, "propscan.evaluation.evaluate", module)
     result = run("evaluate", "--data", tmp_path)
     assert result.exit_code == 2
     assert "splits.json" in result.stderr

@@ -1,4 +1,5 @@
-"""Ensembles of two model directories (propscan.ensemble), on the tiny hand-built encoder."""
+"""Ensembles of two model directories (engine.ensemble runs them, authoring.ensemble_build writes
+them), on the tiny hand-built encoder."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ import pytest
 from typer.testing import CliRunner
 
 from propscan import Detector
-from propscan.calibration import Calibrator
+from propscan.authoring.ensemble_build import build
 from propscan.cli import app
-from propscan.decode import BlockOutput
-from propscan.ensemble import EnsembleDetector, _on_tokens, build
+from propscan.engine.calibration import Calibrator
+from propscan.engine.decode import BlockScores
+from propscan.engine.detector import EnsembleDetector
+from propscan.engine.ensemble import _on_tokens
+from propscan.engine.windows import Block
 from propscan.errors import ChecksumError, InputError
-from propscan.model import write_checksums
+from propscan.hub.checksums import write_checksums
 from propscan.techniques import LABELS
-from propscan.windows import Block
 from tiny_model import build as build_tiny
 
 TEXT = "They are evil traitors and the plan is corrupt . We said it ."  # evil traitors [9, 22)
@@ -41,9 +44,9 @@ def block(start: int, text: str, offsets: list[tuple[int, int]]) -> Block:
 
 def test_token_probabilities_carry_over_characters_onto_the_other_tokenizer():
     # block "abcdef" at offset 10; the source has tokens "ab", "cdef"; the target "abc", "def"
-    source = BlockOutput(block(10, "abcdef", [(10, 12), (12, 16)]), [(0, 2)])
-    source.probs = [np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)]
-    target = BlockOutput(block(10, "abcdef", [(10, 13), (13, 16)]), [(0, 2)])
+    source_probs = (np.array([[1.0, 0.0], [0.0, 1.0]], np.float32),)
+    source = BlockScores(block(10, "abcdef", [(10, 12), (12, 16)]), ((0, 2),), source_probs)
+    target = BlockScores(block(10, "abcdef", [(10, 13), (13, 16)]), ((0, 2),))
     carried = _on_tokens(target, source)
     # "abc": two characters of "ab" (1, 0) and one of "cdef" (0, 1); "def": all of "cdef"
     np.testing.assert_allclose(carried, [[2 / 3, 1 / 3], [0.0, 1.0]], rtol=1e-6)

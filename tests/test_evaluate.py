@@ -3,10 +3,11 @@ from pathlib import Path
 
 import pytest
 
-from propscan.calibration import PlattMap, ece, fit_platt
 from propscan.document import Document, Span
+from propscan.engine.calibration import PlattMap
 from propscan.errors import ModelError
-from propscan.evaluate import evaluate
+from propscan.evaluation.calibrate import ece, fit_platt
+from propscan.evaluation.evaluate import evaluate
 
 LL, NC, DOUBT, SLOGANS = "Loaded_Language", "Name_Calling,Labeling", "Doubt", "Slogans"
 TEXT_1 = "They are traitors and liars.\n"  # traitors = [9, 17), liars = [22, 27)
@@ -94,7 +95,7 @@ def test_classify_returning_too_few_labels_is_a_model_error(tmp_path):
 
 
 def test_calibration_on_val_is_fitted_on_all_spans_and_measured_cross_fitted(tmp_path):
-    from propscan.evaluate import cross_fitted_calibration
+    from propscan.evaluation.calibrate import cross_fitted_calibration
 
     corpus = write_corpus(tmp_path)
     detector = FakeDetector(
@@ -126,7 +127,7 @@ def test_calibration_on_val_is_fitted_on_all_spans_and_measured_cross_fitted(tmp
 
 
 def test_calibration_on_val_needs_spans_on_both_halves(tmp_path):
-    from propscan.evaluate import cross_fitted_calibration
+    from propscan.evaluation.calibrate import cross_fitted_calibration
 
     corpus = write_corpus(tmp_path)
     detector = FakeDetector(spans={TEXT_1: [Span(9, 17, NC, 0.8)], TEXT_2: []}, labels={})

@@ -1,7 +1,7 @@
 import pytest
 
 from propscan.errors import DataError, InvalidSpanError
-from propscan.metrics import PRF, flc_score, merge_spans, si_score, tc_score
+from propscan.evaluation.metrics import PRF, flc_score, merge_spans, si_score, tc_score
 from propscan.techniques import LABELS
 
 LL, NC, DOUBT, SLOGANS = "Loaded_Language", "Name_Calling,Labeling", "Doubt", "Slogans"

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 import propscan
 from propscan.cli import app
-from propscan.model import DEFAULT_MODEL, MODELS_DIR
+from propscan.hub.registry import DEFAULT_MODEL, MODELS_DIR
 
 pytestmark = pytest.mark.slow
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample_article.txt"
@@ -72,8 +72,8 @@ def test_accurate_ships_its_fine_tuned_part_only_and_names_its_install_step(
 ) -> None:
     import json
 
-    from propscan import registry
     from propscan.errors import ModelError
+    from propscan.hub import registry
 
     monkeypatch.setenv("PROPSCAN_HOME", str(tmp_path))  # nothing installed here
     shipped = [p for name in ("accurate", "accurate-mpnet") for p in (MODELS_DIR / name).iterdir()]
@@ -105,7 +105,7 @@ def test_accurate_ships_its_fine_tuned_part_only_and_names_its_install_step(
     "docs/experiments.md rows 25-26); remove this marker when the gap closes",
 )
 def test_fast_stays_within_003_of_accurate_on_tc() -> None:
-    from propscan import registry
+    from propscan.hub import registry
 
     scores = {name: registry.info(name).config["scores"]["val"] for name in ("fast", "accurate")}
     assert scores["accurate"]["tc"] - scores["fast"]["tc"] <= 0.03

@@ -107,14 +107,14 @@ def test_a_recipe_that_calibrates_on_val_fits_the_map_on_val_and_reports_a_cross
     assert json.loads((out / "config.json").read_text("utf-8"))["calibration"] == config["calibration"]
 
     # a calibration that breaks off leaves the model directory as it was: no half-written card
-    import propscan.evaluate
+    import propscan.evaluation.calibrate
 
     files = {f.name: f.read_bytes() for f in out.iterdir()}
 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(propscan.evaluate, "cross_fitted_calibration", broken)
+    monkeypatch.setattr(propscan.evaluation.calibrate, "cross_fitted_calibration", broken)
     with pytest.raises(KeyboardInterrupt):
         calibrate(out, corpus, on_val=True, log=lambda *_: None)
     assert {f.name: f.read_bytes() for f in out.iterdir()} == files
@@ -156,7 +156,7 @@ def test_layers_keeps_the_bottom_layers_of_the_encoder(tmp_path: Path) -> None:
 
 def test_the_card_names_the_recipe_of_a_run_with_fewer_layers() -> None:
     from propscan.train.card import recipe_of
-    from propscan.train.loop import RECIPES, TrainConfig
+    from propscan.train.config import RECIPES, TrainConfig
 
     accurate = {**RECIPES["accurate"], "layers": 9, "fp32_ffn_layers": (6, 7, 8)}
     assert recipe_of(TrainConfig(**accurate)) == "accurate"  # --layers 9 dropped fp32 layers 9 and 10
@@ -188,9 +188,9 @@ def test_token_targets_mix_the_gold_labels_with_the_teachers_character_probabili
     import numpy as np
 
     from propscan import LABELS, Document, Span
+    from propscan.engine.windows import load_tokenizer
     from propscan.train.base import base_dir
     from propscan.train.data import IGNORE, build_examples
-    from propscan.windows import load_tokenizer
 
     tok = load_tokenizer(str(base_dir("minilm") / "tokenizer.json"))
     text = "The corrupt mayor lied."
@@ -217,9 +217,9 @@ def test_span_jitter_adds_copies_of_each_span_with_moved_ends_and_the_same_targe
     import numpy as np
 
     from propscan import Document, Span
+    from propscan.engine.windows import load_tokenizer
     from propscan.train.base import base_dir
     from propscan.train.data import _jittered, build_examples
-    from propscan.windows import load_tokenizer
 
     tok = load_tokenizer(str(base_dir("minilm") / "tokenizer.json"))
     text = "They say the corrupt mayor lied again and again to all of us, every single day."
@@ -248,9 +248,9 @@ def test_jitter_teacher_trains_moved_copies_on_the_teachers_distribution_for_the
     import numpy as np
 
     from propscan import Document, Span
+    from propscan.engine.windows import load_tokenizer
     from propscan.train.base import base_dir
     from propscan.train.data import build_examples, jitter_views
-    from propscan.windows import load_tokenizer
 
     tok = load_tokenizer(str(base_dir("minilm") / "tokenizer.json"))
     text = "They say the corrupt mayor lied again and again to all of us, every single day."
@@ -348,12 +348,13 @@ def test_every_function_level_import_of_training_is_loaded_before_the_work_start
     import ast
     import sys
 
-    import propscan.train.loop as loop
+    import propscan.train.late as loop
 
     root = Path(loop.__file__).parent
     found = set()
-    for path in [*root.glob("*.py"), root.parent / "detector.py", root.parent / "model.py"]:
-        package = "propscan" if path.parent.name == "propscan" else "propscan.train"
+    engine = root.parent / "engine"
+    for path in [*root.glob("*.py"), engine / "detector.py", engine / "model.py", engine / "scorer.py"]:
+        package = f"propscan.{path.parent.name}"
         tree = ast.parse(path.read_text("utf-8"))
         for func in ast.walk(tree):
             if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from propscan import weights
 from propscan.errors import ModelError
+from propscan.hub import weights
 
 PAYLOAD = b"not really safetensors, but bytes with a known sha256" * 1000
 

@@ -7,9 +7,9 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from propscan.decode import BlockOutput, char_span, token_range, token_runs
+from propscan.engine.decode import BlockScores, char_span, token_range, token_runs
+from propscan.engine.windows import Block, split_blocks, window_bounds
 from propscan.text import sentence_bounds, trim
-from propscan.windows import Block, split_blocks, window_bounds
 
 
 @pytest.mark.parametrize(
@@ -72,9 +72,12 @@ def test_token_range_maps_characters_to_overlapping_tokens() -> None:
 
 def test_merged_probs_average_overlapping_windows_and_pool_picks_covering_window() -> None:
     block = _block("a b c d", [(0, 1), (2, 3), (4, 5), (6, 7)])
-    out = BlockOutput(block, [(0, 3), (1, 4)])
-    out.probs = [np.full((3, 2), 0.2, np.float32), np.full((3, 2), 0.8, np.float32)]
-    out.hidden = [np.zeros((5, 1), np.float32), np.ones((5, 1), np.float32)]
+    out = BlockScores(
+        block,
+        ((0, 3), (1, 4)),
+        (np.full((3, 2), 0.2, np.float32), np.full((3, 2), 0.8, np.float32)),
+        (np.zeros((5, 1), np.float32), np.ones((5, 1), np.float32)),
+    )
     merged = out.merged_probs()
     assert merged[0, 0] == pytest.approx(0.2) and merged[3, 0] == pytest.approx(0.8)
     assert 0.2 < merged[1, 0] < 0.8

@@ -13,8 +13,9 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 from tokenizers import Tokenizer, models, pre_tokenizers
 
-from propscan.features import N_FEATURES
-from propscan.model import ModelConfig, write_checksums
+from propscan.engine.features import N_FEATURES
+from propscan.hub.checksums import write_checksums
+from propscan.hub.config import ModelConfig
 from propscan.techniques import LABELS
 
 H = 8  # hidden size

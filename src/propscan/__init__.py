@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .detector import Detector
+from ._version import __version__
 from .document import Document, Span, Summary
+from .engine.detector import Detector
 from .errors import (
     ChecksumError,
     DataError,
@@ -17,8 +18,6 @@ from .errors import (
     PropscanError,
 )
 from .techniques import LABELS, TECHNIQUES, Technique
-
-__version__ = "0.1.0"
 
 _DEFAULT: dict[str, Detector] = {}
 

@@ -12,9 +12,14 @@ library uses ``assert`` on user input.
     ├── ModelError            a model directory is missing, incomplete or malformed
     │   └── ChecksumError     a model file does not match its recorded sha256
     └── MissingExtraError     an optional extra (train, ...) is not installed
+
+``require(extra, module)`` is the one way propscan imports an optional dependency.
 """
 
 from __future__ import annotations
+
+import importlib
+from types import ModuleType
 
 
 class PropscanError(Exception):
@@ -68,9 +73,28 @@ class MissingExtraError(PropscanError, ImportError):
     def __init__(self, extra: str, module: str) -> None:
         super().__init__(
             f"this feature needs the optional '{extra}' extra ({module} is not installed); "
-            f"install it with: pip install 'propscan[{extra}]'"
+            f"install it with: {install_line(extra)}"
         )
         self.extra = extra
+
+
+def require(extra: str, module: str) -> ModuleType:
+    """``module`` imported; if it (or a third-party module it imports) is missing, the
+    MissingExtraError that names ``extra`` and the line that installs it. A missing propscan
+    module is a bug, not a missing extra: its ImportError propagates."""
+    try:
+        __import__(module)  # the import statement's hook: what tests (and tools) replace
+        return importlib.import_module(module)
+    except ImportError as exc:
+        missing = (exc.name or module).split(".")[0]
+        if missing == "propscan":
+            raise
+        raise MissingExtraError(extra, missing) from exc
+
+
+def install_line(extra: str) -> str:
+    """The pip command that adds ``extra`` to propscan."""
+    return f"pip install 'propscan[{extra}]'"
 
 
 __all__ = [
@@ -82,4 +106,6 @@ __all__ = [
     "MissingExtraError",
     "ModelError",
     "PropscanError",
+    "install_line",
+    "require",
 ]

@@ -14,8 +14,8 @@ import importlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .detector import Detector
 from .document import Document
+from .engine.detector import Detector
 from .errors import MissingExtraError
 from .io.report import visible
 from .techniques import TECHNIQUES

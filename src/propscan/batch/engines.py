@@ -82,7 +82,7 @@ def _take(items: Any, n: int) -> list[int]:
 
 def load_checked(model_ref: str | None, threads: int, model: tuple[str, str]) -> Any:
     """The detector a worker loads, refused unless it is the model the run was started with."""
-    from ..detector import Detector
+    from ..engine.detector import Detector
 
     detector = Detector.load(model_ref, threads=threads)
     if model_identity(detector) != tuple(model):

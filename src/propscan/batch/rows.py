@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..document import Document
-from ..io.readers import Record
+from ..io.records import Record
 from ..techniques import LABELS
 from ._deps import need
 

@@ -88,7 +88,7 @@ def run_batch(
     if engine == "ray":
         need("ray")
     if detector is None:
-        from ..detector import Detector
+        from ..engine.detector import Detector
 
         detector = Detector.load(model)
     identity = model_identity(detector)

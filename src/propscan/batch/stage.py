@@ -19,7 +19,8 @@ from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
-from ..io.readers import Record, read_inputs
+from ..io.readers import read_inputs
+from ..io.records import Record
 from .rows import staged_table
 from .store import Store
 

@@ -11,13 +11,17 @@ Every problem raises :class:`~propscan.errors.DataError` naming the file (and li
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from ..document import Document, Span
-from ..errors import DataError
+from ..errors import DataError, InputError, PropscanError
 from ..techniques import LABELS, is_label
-from .readers import record_id
+from .readers import read_text_file
+from .records import record_id
 
 ARTICLES_DIR = "train-articles"
 LABELS_FILE = "train-task-tc.labels"
@@ -173,10 +177,38 @@ def _offsets(path: str | Path, number: int, start: str, end: str) -> tuple[int, 
     return first, last
 
 
+class _Classifier(Protocol):
+    def classify(self, text: str, spans: Sequence[tuple[int, int]]) -> list[str]: ...
+
+
+def classify_template(
+    detector: _Classifier, articles_dir: str | Path, rows: Sequence[tuple[str, int, int]]
+) -> tuple[list[tuple[str, str, int, int]], list[str]]:
+    """The TC task on a template: each (article ID, start, end) row with the technique the detector
+    gives it, as (ID, technique, start, end) in template order, and a problem line for each article
+    that could not be read or classified (its rows are left out, the others kept)."""
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for article, start, end in rows:
+        spans[article].append((start, end))
+    labels: dict[str, Iterator[str]] = {}
+    problems = []
+    for article, article_spans in spans.items():
+        record = read_text_file(Path(articles_dir) / f"article{article}.txt")
+        try:
+            if record.text is None:
+                raise InputError(f"{record.source}: {record.error}")
+            labels[article] = iter(detector.classify(record.text, article_spans))
+        except PropscanError as exc:
+            problems.append(f"article {article}: {exc}; its rows are left out")
+    labelled = [(a, next(labels[a]), s, e) for a, s, e in rows if a in labels]
+    return labelled, problems
+
+
 __all__ = [
     "ALL",
     "Article",
     "article_id",
+    "classify_template",
     "load_split",
     "read_article",
     "read_labels",

@@ -24,50 +24,16 @@ the exact string of the file. Empty text is not an error.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from ..errors import FetchError, InputError
 from .html import HTML_SUFFIXES, extract
-
-STDIN = "-"
-_ARTICLE = re.compile(r"article(\d+)\.txt")
-_TABLE_SUFFIXES = frozenset({".csv", ".parquet"})  # read by .tables
-
-
-@dataclass(frozen=True)
-class Record:
-    """One input text, or the reason it could not be read.
-
-    ``source`` names where it came from: a path, ``path:line`` for JSONL, or ``<stdin>``. ``meta``
-    holds what the input says about the text besides its id: an HTML page's ``title``, a JSONL
-    line's extra fields. Front ends copy it into ``Document.meta``.
-    """
-
-    id: str
-    source: str
-    text: str | None
-    error: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-def is_url(item: object) -> bool:
-    """Whether an input names a web page rather than a file."""
-    return isinstance(item, str) and item.strip().lower().startswith(("http://", "https://"))
-
-
-def record_id(path: Path) -> str:
-    """The id of a file: the digits of ``article<ID>.txt`` (PTC), else the file's stem."""
-    match = _ARTICLE.fullmatch(path.name)
-    return match.group(1) if match else path.stem
+from .records import STDIN, TABLE_SUFFIXES, Record, is_url, record_id
+from .tables import count_rows, read_table
+from .url import fetch_url
 
 
 def read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None = None) -> Iterator[Record]:
@@ -86,9 +52,7 @@ def read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None = None) -> 
             yield Record(path.stem, str(path), None, "no such file or directory")
         elif path.suffix.lower() == ".jsonl":
             yield from read_jsonl(path)
-        elif path.suffix.lower() in _TABLE_SUFFIXES:
-            from .tables import read_table  # imports this module: loaded on first use
-
+        elif path.suffix.lower() in TABLE_SUFFIXES:
             yield from read_table(path)
         elif path.suffix.lower() in HTML_SUFFIXES:
             yield read_html_file(path)
@@ -112,9 +76,7 @@ def count_inputs(inputs: Iterable[str | Path]) -> int:
                     total += sum(1 for line in fh if line.strip())
             except OSError:
                 total += 1
-        elif path.suffix.lower() in _TABLE_SUFFIXES:
-            from .tables import count_rows
-
+        elif path.suffix.lower() in TABLE_SUFFIXES:
             total += count_rows(path)
         else:
             total += 1
@@ -202,8 +164,6 @@ def _read_dir(path: Path) -> Iterator[Record]:
 
 
 def _read_url(url: str) -> Record:
-    from .url import fetch_url  # url.py imports this module for Record
-
     try:
         return fetch_url(url)
     except FetchError as exc:

@@ -19,9 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import MissingExtraError
-from .readers import _TABLE_SUFFIXES, Record
-
-TABLE_SUFFIXES = _TABLE_SUFFIXES
+from .records import TABLE_SUFFIXES, Record
 
 # Articles are long: lift the csv module's 128 KiB field limit so a long article is not an error.
 csv.field_size_limit(sys.maxsize)

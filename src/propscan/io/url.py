@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from .. import __version__
+from .._version import __version__
 from ..errors import FetchError, InputError
 from .html import extract, require_html_extra
-from .readers import Record, is_url
+from .records import Record, is_url
 
 MAX_REDIRECTS = 5
 HTML_TYPES = ("text/html", "application/xhtml+xml")

@@ -22,11 +22,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from .. import __version__
-from ..detector import Detector
+from .._version import __version__
 from ..document import Document, Span
+from ..engine.detector import Detector
 from ..errors import PropscanError
-from ..io.readers import Record
+from ..io.records import Record
 from ..io.report import asset, render_report, script_json, techniques_json
 from ..io.url import fetch_url
 from ..techniques import TECHNIQUES

@@ -1,45 +1,28 @@
 """Training, ONNX export and quantization (the ``train`` extra: torch and transformers live here).
 
-Entry point: :func:`propscan.train.train`.
+Entry points: :func:`train` and :func:`calibrate`; every option is in :mod:`propscan.train.config`
+(torch-free), where the named recipes are too.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-
-def train(*args: Any, **kwargs: Any) -> Any:
-    """Fine-tune, export and write a model directory; see :mod:`propscan.train.loop`."""
-    try:
-        from .loop import train as _train
-    except ImportError as exc:  # torch or transformers missing
-        from ..errors import MissingExtraError
-
-        raise MissingExtraError("train", exc.name or "torch") from exc
-    return _train(*args, **kwargs)
+from ..errors import require
+from .config import RECIPES, TrainConfig, recipe_options
 
 
-def calibrate(*args: Any, **kwargs: Any) -> Any:
-    """Calibrate a train-split model's span scores on folds of train; see
-    :func:`propscan.train.loop.calibrate`."""
-    try:
-        from .loop import calibrate as _calibrate
-    except ImportError as exc:
-        from ..errors import MissingExtraError
-
-        raise MissingExtraError("train", exc.name or "torch") from exc
-    return _calibrate(*args, **kwargs)
+def train(data_dir: str | Path, split: str, output: str | Path, **options: Any) -> Path:
+    """Fine-tune, export and write a model directory; see :func:`propscan.train.run.train`."""
+    run: Any = require("train", "propscan.train.run")
+    return run.train(data_dir, split, output, **options)  # type: ignore[no-any-return]
 
 
-def recipe_options(name: str) -> dict[str, Any]:
-    """The training options of a named model's recipe (fast, accurate)."""
-    try:
-        from .loop import RECIPES
-    except ImportError as exc:
-        from ..errors import MissingExtraError
-
-        raise MissingExtraError("train", exc.name or "torch") from exc
-    return dict(RECIPES[name])
+def calibrate(model_dir: str | Path, data_dir: str | Path, **options: Any) -> Path:
+    """Calibrate a train-split model's span scores; see :func:`propscan.train.calibration.calibrate`."""
+    module: Any = require("train", "propscan.train.calibration")
+    return module.calibrate(model_dir, data_dir, **options)  # type: ignore[no-any-return]
 
 
-__all__ = ["calibrate", "recipe_options", "train"]
+__all__ = ["RECIPES", "TrainConfig", "calibrate", "recipe_options", "train"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from ..weights import cache_home
+from ..hub.weights import cache_home
 from .data import Example
 from .model import Net
 

@@ -12,10 +12,10 @@ import torch
 from tokenizers import Tokenizer
 
 from ..document import Document
-from ..features import lower, span_features
+from ..engine.features import lower, span_features
+from ..engine.windows import make_windows
 from ..techniques import LABELS
 from ..text import context_bounds
-from ..windows import make_windows
 
 IGNORE = -100.0
 

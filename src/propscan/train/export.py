@@ -12,8 +12,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .. import basepart
-from ..model import REQUIRED, ModelConfig, write_checksums
+from ..hub import basepart
+from ..hub.checksums import REQUIRED, write_checksums
+from ..hub.config import ModelConfig
+from ..hub.config import write_config as config_json
 from .attention import fuse_relative_attention
 from .model import Net
 from .outliers import split_outlier_channels
@@ -246,7 +248,7 @@ def write_model_dir(
     """``base_weights`` (the base's tensors): split the frozen layers out into base.bin (with LoRA
     adapters: every adapted weight, merged on install from lora.npz)."""
     out.mkdir(parents=True, exist_ok=True)
-    hidden = config.extra.get("hidden", 384)
+    hidden = config.hidden or 384
     adapters = net.adapters()
     if adapters:
         (out / basepart.ADAPTERS).unlink(missing_ok=True)
@@ -282,7 +284,8 @@ def write_model_dir(
 
 
 def write_config(out: Path, config: ModelConfig, card: str) -> None:
-    (out / "config.json").write_text(json.dumps(config.to_json(), indent=2) + "\n", "utf-8")
+    """config.json, the card and SHA256SUMS of a model directory whose other files are written."""
+    config_json(out, config)
     (out / "MODEL_CARD.md").write_text(card, "utf-8")
     assert all((out / name).is_file() for name in REQUIRED)  # our own output, not user input
     write_checksums(out)

@@ -24,9 +24,9 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, PreTrainedModel
 from transformers.masking_utils import create_bidirectional_mask
 
-from .. import basepart
+from ..engine.features import N_FEATURES
 from ..errors import ModelError
-from ..features import N_FEATURES
+from ..hub import basepart
 
 
 @dataclass

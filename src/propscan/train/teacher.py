@@ -21,8 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from .._version import __version__
 from ..document import Document, Span
+from ..engine.detector import Detector
 from ..errors import DataError
+from ..hub.checksums import sha256
 from ..io.ptc import Article
 from ..techniques import LABELS
 
@@ -48,9 +51,6 @@ def teacher_outputs(
     distributions), and its per-character token probabilities for both, in that order. With
     ``cache``, labels stored there by an earlier call with the same teacher, texts and spans are
     reused, and new ones are stored."""
-    from .. import __version__
-    from ..detector import Detector
-    from ..model import sha256
 
     det = Detector.load(teacher)
     if extra is not None and len(extra) != len(articles):

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from .io.ptc import load_split
+from ..io.ptc import load_split
 
 
 class _Analyzer(Protocol):

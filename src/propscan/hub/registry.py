@@ -11,16 +11,20 @@ installs them.
 
 from __future__ import annotations
 
-import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import ModelError
 from . import basepart
-from .errors import ModelError
-from .model import MODELS_DIR, verify
+from .checksums import verify
+from .config import ModelConfig, read_config
 from .weights import BASES, base_dir, cache_home, private_tmp, publish_dir, read_safetensors
+
+MODELS_DIR = Path(__file__).parent.parent / "models"
+DEFAULT_MODEL = "fast"
 
 
 @dataclass(frozen=True)
@@ -30,14 +34,14 @@ class ModelInfo:
     needs_install: bool  # has base layers that `propscan models install` rebuilds
     installed: bool  # usable now
     path: Path  # where it loads from (the install directory when it needs one)
-    config: dict[str, Any]
+    config: ModelConfig
     members: tuple[str, ...] = ()  # an ensemble's shipped members
 
     @property
     def base_model(self) -> str | None:
         if self.members:
             return " + ".join(info(m).base_model or m for m in self.members)
-        return self.config.get("base_model")
+        return self.config.base_model
 
     @property
     def card(self) -> Path:
@@ -52,7 +56,7 @@ class ModelInfo:
             "card": str(self.card),
             "base_model": self.base_model,
             "members": list(self.members),
-            "scores": self.config.get("scores", {}),
+            "scores": self.config.scores,
         }
 
 
@@ -70,9 +74,9 @@ def info(name: str) -> ModelInfo:
     shipped = MODELS_DIR / name
     if name not in shipped_names():
         raise ModelError(f"no shipped model named {name!r}; choose one of: {', '.join(shipped_names())}")
-    config = json.loads((shipped / "config.json").read_text("utf-8"))
-    if "ensemble" in config:
-        members = tuple(str(m["model"]) for m in config["ensemble"]["members"])
+    config = read_config(shipped)
+    if config.ensemble is not None:
+        members = tuple(m.model for m in config.ensemble.members)
         unknown = [m for m in members if m not in shipped_names() or m == name]
         if unknown:
             raise ModelError(f"the shipped ensemble {name!r} names members that are not shipped: {unknown}")
@@ -100,6 +104,21 @@ def locate(name: str) -> Path:
     return model.path
 
 
+def resolve(name_or_path: str | os.PathLike[str] | None) -> Path:
+    """A shipped model's name (None for the default) or a directory path -> its directory."""
+    if name_or_path is None:
+        name_or_path = DEFAULT_MODEL
+    if str(name_or_path) and "/" not in str(name_or_path) and str(name_or_path) in shipped_names():
+        return locate(str(name_or_path))
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    raise ModelError(
+        f"no model named or found at {str(name_or_path)!r}; give a model directory written by "
+        f"'propscan train' or one of the shipped models: {', '.join(shipped_names()) or '(none)'}"
+    )
+
+
 def install(name: str, *, log: Any = print, force: bool = False) -> Path:
     """Make model ``name`` usable: fetch and verify its base weights, rebuild base.bin, verify every
     file. Idempotent; ``force`` rebuilds an installed copy."""
@@ -117,7 +136,7 @@ def install(name: str, *, log: Any = print, force: bool = False) -> Path:
         verify(target)
         log(f"{name} is already installed at {target} (checksums verified)")
         return target
-    key = model.config.get("base")
+    key = model.config.base
     if key not in BASES:
         raise ModelError(f"{model.shipped / 'config.json'} names no known base encoder ({key!r})")
     weights = read_safetensors(base_dir(key, log=log) / "model.safetensors")

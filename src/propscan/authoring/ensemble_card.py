@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .calibration import BINS
-from .detector import Detector
-from .model import ModelConfig
-
-# torch-free: the card text of trained models
-from .train.card import CITATION, method_phrase, reliability_table, scores_section, spread_phrase
+from ..engine.detector import Detector
+from ..evaluation.calibrate import BINS
+from ..hub.config import ModelConfig
+from ..hub.weights import BASES
+from .cards import CITATION, method_phrase, reliability_table, scores_section, spread_phrase
 
 
 def _license(det: Detector) -> str:
-    from .weights import BASES
-
-    base = BASES.get(str(det.config.extra.get("base")))
+    base = BASES.get(str(det.config.base))
     return base.license if base else "see its card"
 
 
 def _trained_on(det: Detector) -> str:
-    train = det.config.extra.get("train", {})
+    train = det.config.train
     split = {"all": "all training articles (train + val)", "train": "`train` only"}.get(
         train.get("split"), "?"
     )
@@ -32,15 +29,16 @@ def _trained_on(det: Detector) -> str:
 
 
 def _speed(config: ModelConfig) -> list[str]:
-    scores = config.extra.get("scores", {})
+    scores = config.scores
     if "articles_per_s" not in scores:
         return []
     return ["## Speed", "", f"{scores['articles_per_s']} articles/s ({scores.get('speed_note', '')}).", ""]
 
 
 def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | None) -> str:
-    spec = config.extra["ensemble"]
-    wt, wc = spec["token_weight"], spec["technique_weight"]
+    spec = config.ensemble
+    assert spec is not None, "an ensemble card needs an ensemble config"
+    wt, wc = spec.token_weight, spec.technique_weight
     lines = [
         f"# {config.name} {config.version}",
         "",
@@ -52,10 +50,10 @@ def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | 
         "| role | model | base encoder (license) | trained on | recorded as |",
         "|---|---|---|---|---|",
     ]
-    for role, det, entry in zip(("decodes", "second"), members, spec["members"], strict=True):
+    for role, det, entry in zip(("decodes", "second"), members, spec.members, strict=True):
         lines.append(
-            f"| {role} | {det.name} | `{det.config.extra.get('base_model', '?')}` ({_license(det)}) "
-            f"| {_trained_on(det)} | `{entry['model']}` |"
+            f"| {role} | {det.name} | `{det.config.base_model or '?'}` ({_license(det)}) "
+            f"| {_trained_on(det)} | `{entry.model}` |"
         )
     lines += [
         "",
@@ -75,7 +73,7 @@ def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | 
     ]
     if val:
         lines += scores_section(val)
-        fit = config.extra.get("calibration_fit")
+        fit = config.calibration_fit
         lines += [
             "## Calibration",
             "",
@@ -110,7 +108,7 @@ def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | 
         *_speed(config),
         "## Build command",
         "```",
-        f"propscan ensemble {' '.join(str(m['model']) for m in spec['members'])} --output ENSEMBLE_DIR "
+        f"propscan ensemble {' '.join(m.model for m in spec.members)} --output ENSEMBLE_DIR "
         f"--token-weight {wt} --technique-weight {wc} --threshold {config.threshold} "
         "[--data ../shared/ptc | --reference TRAIN_SPLIT_ENSEMBLE]",
         "```",

@@ -12,8 +12,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import DataError, InvalidSpanError
-from .techniques import LABELS
+from ..errors import DataError, InvalidSpanError
+from ..techniques import LABELS
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import registry
-from .cli import _handles_errors
-from .model import DEFAULT_MODEL
+from ..hub import registry
+from ..hub.registry import DEFAULT_MODEL
+from .common import handles_errors
 
 models_app = typer.Typer(
     help="List, install and describe the named models (fast, accurate).", no_args_is_help=True
@@ -24,7 +24,7 @@ def _score(scores: dict, key: str) -> str:
 
 
 @models_app.command("list")
-@_handles_errors
+@handles_errors
 def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
     cards: Annotated[
@@ -40,7 +40,7 @@ def list_(
     for column in ("name", "status", "base", "SI F1", "TC F1", "FLC F1", "ECE", "articles/s"):
         table.add_column(column, overflow="fold")
     for m in models:
-        val = m.config.get("scores", {}).get("val", {})
+        val = m.config.scores.get("val", {})
         status = "ready" if not m.needs_install else ("installed" if m.installed else "not installed")
         if m.name == DEFAULT_MODEL:
             status += " (default)"
@@ -52,7 +52,7 @@ def list_(
             _score(val, "tc"),
             _score(val, "flc"),
             _score(val, "ece"),
-            f"{m.config.get('scores', {}).get('articles_per_s', float('nan')):.1f}",
+            f"{m.config.scores.get('articles_per_s', float('nan')):.1f}",
         )
     console = Console(highlight=False)
     console.print(table)
@@ -65,7 +65,7 @@ def list_(
 
 
 @models_app.command()
-@_handles_errors
+@handles_errors
 def install(
     name: Annotated[str, typer.Argument(help="The model to install, e.g. accurate.")],
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if it is installed.")] = False,
@@ -76,14 +76,14 @@ def install(
 
 
 @models_app.command()
-@_handles_errors
+@handles_errors
 def card(name: Annotated[str, typer.Argument(help="A model name, e.g. fast or accurate.")]) -> None:
     """Print a model's card: data, training command, scores per technique, calibration, limits."""
     typer.echo(registry.info(name).card.read_text("utf-8"))
 
 
 @models_app.command()
-@_handles_errors
+@handles_errors
 def remove(name: Annotated[str, typer.Argument(help="An installed model, e.g. accurate.")]) -> None:
     """Delete an installed model's local copy (the downloaded base weights stay cached)."""
     if registry.remove(name):

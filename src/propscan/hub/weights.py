@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MissingExtraError, ModelError
-from .model import sha256
+from ..errors import MissingExtraError, ModelError
+from .checksums import sha256
 
 
 def cache_home() -> Path:

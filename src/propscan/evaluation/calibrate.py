@@ -1,27 +1,20 @@
-"""Calibrated span scores: a span's score is the probability that it is right.
-
-"Right" means what a reader of the output cares about: some gold span of the same technique
-overlaps the predicted span (at least one character in common). The raw score of a predicted span
-(mean token probability x technique probability) ranks spans well but is not a probability; a
-map fitted on spans predicted for held-out articles (never the articles it is reported on) turns it
-into one. Two maps, stored in the model's config and applied with numpy only:
-
-- isotonic (breakpoints, linear interpolation): for the thousands of spans that fold models of
-  the training split predict;
-- Platt (a logistic curve of the score's logit, two numbers): for the few hundred spans of the
-  small val split, where an isotonic map follows the noise of the articles it was fitted on.
-"""
+"""Fitting and judging calibration maps: which predicted spans are right, isotonic and Platt fits,
+expected calibration error and the reliability plot. The maps themselves live in
+:mod:`propscan.engine.calibration`, where inference applies them."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
-from .document import Document
-from .errors import ModelError
+from ..document import Document
+from ..engine.calibration import PlattMap, logit
+from ..errors import ModelError
+from ..io.ptc import load_split
 
 BINS = 10  # equal-width bins for ECE and the reliability plot
 
@@ -62,18 +55,13 @@ def fit_isotonic(scores: Sequence[float], hits: Sequence[bool]) -> tuple[list[fl
     return [round(v, 6) for v in xs], [round(v, 6) for v in ys]
 
 
-def _logit(score: float | np.ndarray) -> np.ndarray:
-    s = np.clip(np.asarray(score, dtype=np.float64), 1e-4, 1 - 1e-4)
-    return np.log(s / (1 - s))
-
-
 def fit_platt(scores: Sequence[float], hits: Sequence[bool], prior: float = 1.0) -> tuple[float, float]:
     """Platt scaling: P(right) = sigmoid(a * logit(score) + b), (a, b) by Newton's method on the
     log loss. ``prior`` is a small ridge pulling (a, b) toward the identity (1, 0), which keeps the
     fit finite when every span is right or every span is wrong. Needs at least one span."""
     if not len(scores):
         raise ValueError("cannot calibrate on zero spans")
-    x = _logit(np.asarray(scores, dtype=np.float64))
+    x = logit(np.asarray(scores, dtype=np.float64))
     y = np.asarray(hits, dtype=np.float64)
     w = np.array([1.0, 0.0])
     for _ in range(100):
@@ -86,55 +74,6 @@ def fit_platt(scores: Sequence[float], hits: Sequence[bool], prior: float = 1.0)
         if np.abs(step).max() < 1e-10:
             break
     return round(float(w[0]), 6), round(float(w[1]), 6)
-
-
-@dataclass(frozen=True)
-class PlattMap:
-    """sigmoid(a * logit(score) + b): a two-number calibration map."""
-
-    a: float
-    b: float
-
-    def to_json(self) -> dict:
-        return {"method": "platt", "a": self.a, "b": self.b}
-
-    def __call__(self, score: float | np.ndarray) -> float | np.ndarray:
-        out = 1 / (1 + np.exp(-(self.a * _logit(score) + self.b)))
-        return float(out) if np.ndim(out) == 0 else out
-
-
-@dataclass(frozen=True)
-class Calibrator:
-    """An isotonic calibration map: breakpoints (x, y), linear interpolation between them."""
-
-    x: tuple[float, ...]
-    y: tuple[float, ...]
-
-    @classmethod
-    def from_json(cls, data: dict | None) -> Calibrator | PlattMap | None:
-        """The map a model config stores (either method), or None for a model without one."""
-        if not data:
-            return None
-        method = data.get("method", "isotonic")
-        try:
-            if method == "platt":
-                return PlattMap(float(data["a"]), float(data["b"]))
-            if method == "isotonic":
-                return cls(tuple(map(float, data["x"])), tuple(map(float, data["y"])))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(
-                f"the model's calibration map is malformed ({exc}): retrain or recalibrate the model"
-            ) from exc
-        raise ModelError(
-            f"the model's calibration method {method!r} is unknown to this propscan version "
-            "(it knows 'isotonic' and 'platt'): upgrade propscan"
-        )
-
-    def to_json(self) -> dict:
-        return {"method": "isotonic", "x": list(self.x), "y": list(self.y)}
-
-    def __call__(self, score: float | np.ndarray) -> float | np.ndarray:
-        return np.interp(score, self.x, self.y)
 
 
 def ece(scores: Iterable[float], hits: Iterable[bool], bins: int = BINS) -> float:
@@ -195,3 +134,78 @@ def reliability_svg(rows: list[dict], title: str) -> str:
         f'{dots}<text x="{pad}" y="{size - 8}">score (0 to 1)</text>'
         f'<text x="4" y="{pad - 6}">share right</text></g></svg>\n'
     )
+
+
+class _Analyzer(Protocol):
+    def analyze_many(
+        self, texts: Iterable[str], *, progress: Callable[[int], None] | None = None
+    ) -> list[Document]: ...
+
+
+HALVES = 30  # random halvings of val for the spread of the cross-fitted ECE
+
+
+def cross_fitted_calibration(
+    detector: _Analyzer, data_dir: str | Path, val: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Calibrate on val where fold models cost too much (an MPNet model or an ensemble on 2 CPU
+    cores): a Platt map (two numbers; an isotonic map follows the noise of a few hundred spans) is
+    fitted on the raw scores of every span ``detector`` (uncalibrated) predicts for the val
+    articles. The ECE reported is cross-fitted: each half of the articles (alternate ones) scored
+    by the map fitted on the other half, so no span is scored by a map that saw its own article.
+    Because one split of 37 articles is itself noisy, the mean and spread of the same figure over
+    ``HALVES`` random halvings go in the report too. Returns the config entries (``calibration``,
+    ``calibration_fit``) and ``val`` (a report of the same detector) with the cross-fitted ECE and
+    reliability."""
+    articles = load_split(data_dir, "val")
+    docs = detector.analyze_many([a.text for a in articles])
+    per = [span_hits(d, a.to_document()) for a, d in zip(articles, docs, strict=True)]
+    alternate = (list(range(0, len(per), 2)), list(range(1, len(per), 2)))
+    if not all(any(per[i] for i in half) for half in alternate):
+        raise ModelError(
+            f"calibration on val needs spans predicted on both halves of the val articles of {data_dir}; "
+            "this model predicted too few spans: check it on 'propscan evaluate' first"
+        )
+    scores, right = _cross_fitted(per, alternate)
+    rng = np.random.default_rng(0)
+    spread = []
+    for _ in range(HALVES):
+        order = rng.permutation(len(per))
+        halves = (sorted(order[: len(per) // 2]), sorted(order[len(per) // 2 :]))
+        if all(any(per[i] for i in half) for half in halves):
+            spread.append(ece(*_cross_fitted(per, halves)))
+    everything = [h for hits in per for h in hits]
+    a, b = fit_platt([s for s, _ in everything], [r for _, r in everything])
+    calibration = {
+        "calibration": PlattMap(a, b).to_json(),
+        "calibration_fit": {
+            "on": "val, cross-fitted over alternate articles",
+            "method": "platt",
+            "spans": len(everything),
+            "share_right": sum(r for _, r in everything) / len(everything),
+        },
+    }
+    val = {
+        **val,
+        "ece_uncalibrated": val["ece"],
+        "reliability_uncalibrated": val["reliability"],
+        "ece": ece(scores, right),
+        "ece_random_halves": {"n": len(spread), "mean": float(np.mean(spread)), "sd": float(np.std(spread))},
+        "reliability": reliability(scores, right),
+    }
+    return calibration, val
+
+
+def _cross_fitted(
+    per: list[list[tuple[float, bool]]], halves: tuple[list[int], list[int]]
+) -> tuple[list[float], list[bool]]:
+    """Every span's score under the Platt map fitted on the other half's articles, and its hit."""
+    scores: list[float] = []
+    right: list[bool] = []
+    for held, fit in (halves, halves[::-1]):
+        fitted = [h for i in fit for h in per[i]]
+        cal = PlattMap(*fit_platt([s for s, _ in fitted], [r for _, r in fitted]))
+        for i in held:
+            scores += [float(cal(s)) for s, _ in per[i]]
+            right += [r for _, r in per[i]]
+    return scores, right

@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
-from .calibration import PlattMap, ece, fit_platt, reliability, span_hits
-from .document import Document, Span
-from .errors import ModelError
-from .io.ptc import load_split
+from ..document import Document, Span
+from ..errors import ModelError
+from ..io.ptc import load_split
+from .calibrate import ece, reliability, span_hits
 from .metrics import PRF, flc_score, si_score, tc_score
 
 
@@ -110,57 +108,6 @@ def evaluate(
     )
 
 
-def cross_fitted_calibration(
-    detector: Evaluable, data_dir: str | Path, val: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Calibrate on val where fold models cost too much (an MPNet model or an ensemble on 2 CPU
-    cores): a Platt map (two numbers; an isotonic map follows the noise of a few hundred spans) is
-    fitted on the raw scores of every span ``detector`` (uncalibrated) predicts for the val
-    articles. The ECE reported is cross-fitted: each half of the articles (alternate ones) scored
-    by the map fitted on the other half, so no span is scored by a map that saw its own article.
-    Because one split of 37 articles is itself noisy, the mean and spread of the same figure over
-    ``HALVES`` random halvings go in the report too. Returns the config entries (``calibration``,
-    ``calibration_fit``) and ``val`` (a report of the same detector) with the cross-fitted ECE and
-    reliability."""
-    articles = load_split(data_dir, "val")
-    docs = detector.analyze_many([a.text for a in articles])
-    per = [span_hits(d, a.to_document()) for a, d in zip(articles, docs, strict=True)]
-    alternate = (list(range(0, len(per), 2)), list(range(1, len(per), 2)))
-    if not all(any(per[i] for i in half) for half in alternate):
-        raise ModelError(
-            f"calibration on val needs spans predicted on both halves of the val articles of {data_dir}; "
-            "this model predicted too few spans: check it on 'propscan evaluate' first"
-        )
-    scores, right = _cross_fitted(per, alternate)
-    rng = np.random.default_rng(0)
-    spread = []
-    for _ in range(HALVES):
-        order = rng.permutation(len(per))
-        halves = (sorted(order[: len(per) // 2]), sorted(order[len(per) // 2 :]))
-        if all(any(per[i] for i in half) for half in halves):
-            spread.append(ece(*_cross_fitted(per, halves)))
-    everything = [h for hits in per for h in hits]
-    a, b = fit_platt([s for s, _ in everything], [r for _, r in everything])
-    calibration = {
-        "calibration": PlattMap(a, b).to_json(),
-        "calibration_fit": {
-            "on": "val, cross-fitted over alternate articles",
-            "method": "platt",
-            "spans": len(everything),
-            "share_right": sum(r for _, r in everything) / len(everything),
-        },
-    }
-    val = {
-        **val,
-        "ece_uncalibrated": val["ece"],
-        "reliability_uncalibrated": val["reliability"],
-        "ece": ece(scores, right),
-        "ece_random_halves": {"n": len(spread), "mean": float(np.mean(spread)), "sd": float(np.std(spread))},
-        "reliability": reliability(scores, right),
-    }
-    return calibration, val
-
-
 def val_summary(report: dict[str, Any]) -> dict[str, Any]:
     """The headline figures of a val report (as a dict) that a model config records."""
     return {
@@ -171,22 +118,4 @@ def val_summary(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-HALVES = 30  # random halvings of val for the spread of the cross-fitted ECE
-
-
-def _cross_fitted(
-    per: list[list[tuple[float, bool]]], halves: tuple[list[int], list[int]]
-) -> tuple[list[float], list[bool]]:
-    """Every span's score under the Platt map fitted on the other half's articles, and its hit."""
-    scores: list[float] = []
-    right: list[bool] = []
-    for held, fit in (halves, halves[::-1]):
-        fitted = [h for i in fit for h in per[i]]
-        cal = PlattMap(*fit_platt([s for s, _ in fitted], [r for _, r in fitted]))
-        for i in held:
-            scores += [float(cal(s)) for s, _ in per[i]]
-            right += [r for _, r in per[i]]
-    return scores, right
-
-
-__all__ = ["EvalReport", "Evaluable", "cross_fitted_calibration", "evaluate", "val_summary"]
+__all__ = ["EvalReport", "Evaluable", "evaluate", "val_summary"]

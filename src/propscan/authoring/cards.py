@@ -1,0 +1,168 @@
+"""Card text shared by every model directory propscan writes (trained models and ensembles):
+measured scores, calibration and the corpus citation. Torch-free: run-time code may import it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..evaluation.calibrate import BINS
+from ..hub.config import ModelConfig
+from ..techniques import LABELS
+
+CITATION = (
+    "G. Da San Martino, S. Yu, A. Barrón-Cedeño, R. Petrov, P. Nakov. Fine-Grained Analysis of "
+    "Propaganda in News Articles. EMNLP-IJCNLP 2019."
+)
+
+
+def scores_section(val: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Measured scores (val split, 37 articles, model of this recipe trained on `train` only)",
+        "",
+        "| task | precision | recall | F1 |",
+        "|---|---|---|---|",
+        f"| SI | {val['si']['precision']:.4f} | {val['si']['recall']:.4f} | {val['si']['f1']:.4f} |",
+        f"| TC (micro-F1) | | | {val['tc']:.4f} |",
+        *(
+            [f"| TC, blend off (its weight is chosen on val) | | | {val['tc_without_blend']:.4f} |"]
+            if "tc_without_blend" in val
+            else []
+        ),
+        f"| FLC | {val['flc']['precision']:.4f} | {val['flc']['recall']:.4f} | {val['flc']['f1']:.4f} |",
+        "",
+    ]
+    unq = val.get("unquantized")
+    if unq:
+        # int8 figures at the same settings as the fp32 twin (stored when they differ from above)
+        same = unq.get("int8_same_settings") or {
+            "si": val["si"]["f1"],
+            "tc": val["tc"],
+            "flc": val["flc"]["f1"],
+        }
+        lines += [
+            f"Unquantized (fp32) twin of the same weights: SI {unq['si']:.4f}, TC {unq['tc']:.4f}, "
+            f"FLC {unq['flc']:.4f}; int8 changes them by {same['si'] - unq['si']:+.4f}, "
+            f"{same['tc'] - unq['tc']:+.4f}, {same['flc'] - unq['flc']:+.4f}"
+            + (f" ({unq['settings']})." if "settings" in unq else "."),
+            "",
+        ]
+    lines += ["| technique | TC F1 | FLC F1 |", "|---|---|---|"]
+    for label in LABELS:
+        per = val.get("per_technique", {}).get(label)
+        if per:
+            lines.append(f"| {label} | {per['tc']['f1']:.3f} | {per['flc']['f1']:.3f} |")
+    return [*lines, ""]
+
+
+def calibration_limit(fit: dict | None, val: dict | None = None) -> str:
+    if not fit:
+        if val and val.get("ece", 1.0) <= 0.05:
+            return (
+                "- Span scores are not mapped by a calibration fit; on val their ECE is "
+                f"{val['ece']:.3f}, so on text like PTC news they are close to the share of spans that "
+                "are right. On other genres "
+                "the model is more often wrong than its scores say."
+            )
+        return "- Span scores are not calibrated: they rank spans, but are not the chance that one is right."
+    where = (
+        "the val articles (see Calibration: 37 articles, so the map is coarse)"
+        if "on" in fit
+        else "held-out folds of the training articles"
+    )
+    return (
+        f"- Span scores are calibrated on {where}: on text like PTC news they are close to the share of "
+        "spans that are right. On other genres the model is more often wrong than its scores say."
+    )
+
+
+def method_phrase(fit: dict) -> str:
+    """How a calibration_fit names its map (fits before Platt maps existed were isotonic)."""
+    return "a Platt (logistic)" if fit.get("method") == "platt" else "an isotonic"
+
+
+def spread_phrase(val: dict) -> str:
+    """The cross-fitted ECE's spread over random halvings of val, where the report has it."""
+    halves = val.get("ece_random_halves")
+    if not halves:
+        return ""
+    return (
+        f" Over {halves['n']} random halvings of the val articles the same cross-fitted ECE is "
+        f"{halves['mean']:.4f} on average (sd {halves['sd']:.4f}): one split of 37 articles is itself noisy."
+    )
+
+
+def reliability_table(val: dict) -> list[str]:
+    """The reliability rows of a val report as a markdown table."""
+    return [
+        "| score bin | spans | mean score | share right |",
+        "|---|---|---|---|",
+        *(
+            f"| {r['lo']:.1f}-{r['hi']:.1f} | {r['n']} | {r['confidence']:.3f} | {r['accuracy']:.3f} |"
+            for r in val.get("reliability", [])
+        ),
+    ]
+
+
+def calibration_section(config: ModelConfig, val: dict) -> list[str]:
+    fit = config.calibration_fit
+    if "ece" not in val:
+        return []
+    if not fit:
+        return [
+            "## Calibration",
+            "",
+            "A span's score should be the probability that it is right: that a gold span of the same "
+            "technique overlaps it. This model's scores (mean token probability x technique "
+            "probability) are not mapped by a calibration fit; "
+            + (
+                "it was distilled from a teacher that has seen every fold of `train`, so fold models "
+                "could not measure it fairly. "
+                if config.train.get("teacher")
+                else ""
+            )
+            + f"Expected calibration error of these raw scores on val ({BINS} equal-width bins): "
+            f"**{val['ece']:.4f}**. Reliability plot: [reliability.svg](reliability.svg).",
+            "",
+            *reliability_table(val),
+            "",
+        ]
+    lines = [
+        "## Calibration",
+        "",
+        "A span's score is the probability that it is right: that a gold span of the same technique "
+        "overlaps it. Raw scores (mean token probability x technique probability) are mapped by "
+        + (
+            f"an isotonic fit on {fit['spans']} spans predicted for held-out articles by "
+            f"{fit['folds']} models of this recipe, each trained on the rest of `train` "
+            f"(folds of 1/{fit['folds']}) "
+            f"({fit['share_right']:.0%} of those spans were right)."
+            if "folds" in fit
+            else f"{method_phrase(fit)} fit on the {fit['spans']} spans the train-split model of this recipe "
+            f"predicted for val ({fit['share_right']:.0%} right): fold models of this recipe cost too much "
+            "on a CPU. The ECE below is therefore cross-fitted: each half of the val articles (alternate "
+            "articles) is scored by the map fitted on the other half." + spread_phrase(val)
+        ),
+        "",
+        f"Expected calibration error on val ({BINS} equal-width bins): **{val['ece']:.4f}** "
+        f"(raw scores: {val.get('ece_uncalibrated', float('nan')):.4f}). Reliability plot: "
+        "[reliability.svg](reliability.svg).",
+        "",
+        "| score bin | spans | mean score | share right |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['lo']:.1f}-{r['hi']:.1f} | {r['n']} | {r['confidence']:.3f} | {r['accuracy']:.3f} |"
+        for r in val.get("reliability", [])
+    ]
+    return [*lines, ""]
+
+
+__all__ = [
+    "CITATION",
+    "calibration_limit",
+    "calibration_section",
+    "method_phrase",
+    "reliability_table",
+    "scores_section",
+    "spread_phrase",
+]

@@ -1,0 +1,212 @@
+"""``propscan batch`` (a corpus into Parquet tables) and ``propscan stats`` (tables and plots of one)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from ..batch.run import CHUNK_SIZE
+from ..techniques import get
+from . import common
+from .common import ModelOption, ThresholdOption, error
+
+
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+class _RateColumn(ProgressColumn):
+    """Articles per second, smoothed by rich over its speed-estimate window."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:.1f} articles/s" if task.speed else "… articles/s", style="cyan")
+
+
+@contextlib.contextmanager
+def _batch_progress() -> Iterator[tuple[Callable[[int, int], None], Callable[[int], None]]]:
+    """(on_start, progress) callbacks for run_batch: a bar with rate and ETA on a terminal's stderr,
+    a line per 10% elsewhere (logs of long runs on a cluster)."""
+    console = common.stderr()
+    columns = (
+        TextColumn("analyzing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as bar:
+        task = bar.add_task("analyzing", total=None)
+        state = {"done": 0, "total": 0, "said": 0}
+
+        def on_start(total: int, done: int) -> None:
+            state.update(total=total, done=done)
+            bar.update(task, total=total, completed=done)
+            if done:
+                console.print(f"resuming: {done} of {total} records already done")
+
+        def progress(n: int) -> None:
+            bar.advance(task, n)
+            state["done"] += n
+            tenth = 10 * state["done"] // max(1, state["total"])
+            if not console.is_terminal and tenth > state["said"]:
+                state["said"] = tenth
+                console.print(f"{state['done']} of {state['total']} records analysed")
+
+        yield on_start, progress
+
+
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="Directories of .txt/.html files, .jsonl, .csv or .parquet files."),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output directory (resumable).")],
+    engine: Annotated[Engine, typer.Option(help="'local': this machine; 'ray': Ray Data.")] = Engine.local,
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster address (with --engine ray); default: start a local Ray.")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Model copies: processes (local, default 1) or Ray actors (default: cores)."
+        ),
+    ] = None,
+    threshold: ThresholdOption = None,
+    model: ModelOption = None,
+    chunk_size: Annotated[
+        int, typer.Option(min=1, help="Records per chunk, the unit of work and of resuming.")
+    ] = CHUNK_SIZE,
+) -> None:
+    """Analyze a corpus into Parquet tables (articles, spans, errors); rerun to resume."""
+    from ..batch import run_batch
+
+    # one process with a loaded model: the detector the CLI loads; else workers load `model`
+    detector = common.load_detector(model) if engine is Engine.local and (workers or 1) == 1 else None
+    try:
+        with _batch_progress() as (on_start, progress):
+            result = run_batch(
+                inputs,
+                output,
+                detector=detector,
+                model=model,
+                threshold=threshold,
+                engine=engine.value,
+                workers=workers,
+                address=address,
+                chunk_size=chunk_size,
+                on_start=on_start,
+                progress=progress,
+            )
+    except KeyboardInterrupt:
+        error("interrupted; run the same command again to resume where it stopped")
+        raise typer.Exit(130) from None
+    typer.echo(
+        f"{result.articles} articles, {result.spans} spans, {result.errors} errors "
+        f"in {result.output} (articles/, spans/, errors/)"
+    )
+    if result.errors:
+        error(f"{result.errors} input record(s) could not be analyzed; the reasons are in {output}/errors/")
+        raise typer.Exit(1)
+
+
+def stats(
+    directory: Annotated[Path, typer.Argument(help="An output directory of 'propscan batch'.")],
+    by: Annotated[
+        str, typer.Option(help="Group by an articles column (outlet, source, ...) or month / year.")
+    ] = "outlet",
+    top: Annotated[int, typer.Option(min=1, help="Span texts listed per technique.")] = 5,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a report with plots to this HTML file.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the statistics as JSON.")] = False,
+) -> None:
+    """Corpus statistics of a batch output: technique rates, density, frequent spans, trend."""
+    from ..batch.report import write_report
+    from ..batch.stats import corpus_stats
+
+    result = corpus_stats(directory, by=by, top=top)
+    if html is not None:
+        write_report(result, html)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        Console(highlight=False).print(*_stats_tables(result))
+    if html is not None:
+        common.stderr().print(f"report written to {html}")
+
+
+def _stats_tables(result: Any) -> list[Table | Text]:
+    labels = result.techniques()
+    head = Text(
+        f"{result.articles} articles, {result.words} words, {result.errors} errors; "
+        "rates are spans per 1,000 words"
+    )
+    rates = Table(title=f"Spans per 1,000 words by {result.by}", title_justify="left")
+    rates.add_column("technique")
+    shown = result.rates[:8]  # columns beyond this do not fit a terminal; --json and --html have all
+    for row in shown:
+        rates.add_column(f"{row['group']}\n({row['articles']})", justify="right")
+    rates.add_row(Text("all", style="bold"), *(f"{row['spans_per_1000'] or 0:.2f}" for row in shown))
+    for label in labels:
+        technique = get(label)
+        cells = (f"{row[label]:.2f}" for row in shown)
+        rates.add_row(Text("■ ", style=technique.color) + Text(technique.name), *cells)
+    density = Table(
+        title=f"Density (% of non-space characters in spans) by {result.by}", title_justify="left"
+    )
+    for column in (result.by, "articles", "mean", "p10", "median", "p90"):
+        density.add_column(column, justify="left" if column == result.by else "right")
+    for row in result.density:
+        values = (f"{100 * row[k]:.1f}" for k in ("mean", "p10", "p50", "p90"))
+        density.add_row(str(row["group"]), str(row["articles"]), *values)
+    histogram = Table(title="Density histogram", title_justify="left")
+    for column in ("density %", "articles", ""):
+        histogram.add_column(column)
+    peak = max((row["articles"] for row in result.histogram), default=1) or 1
+    for row in result.histogram:
+        bar = "█" * round(40 * row["articles"] / peak)
+        histogram.add_row(f"{100 * row['low']:.0f}–{100 * row['high']:.0f}", str(row["articles"]), bar)
+    spans = Table(title="Most frequent span texts per technique", title_justify="left")
+    for column in ("technique", "span text", "count"):
+        spans.add_column(column, overflow="fold")
+    for row in result.top_spans:
+        spans.add_row(get(row["technique"]).name, row["text"], str(row["count"]))
+    tables: list[Table | Text] = [head, rates, density, histogram, spans]
+    if result.trend:
+        trend = Table(title="Change over time (month published)", title_justify="left")
+        for column in ("month", "articles", "all", *(get(k).name for k in labels[:5]), "density %"):
+            trend.add_column(column, justify="left" if column == "month" else "right")
+        for row in result.trend:
+            cells = (f"{row[k]:.2f}" for k in labels[:5])
+            trend.add_row(
+                row["month"],
+                str(row["articles"]),
+                f"{row['spans_per_1000'] or 0:.2f}",
+                *cells,
+                f"{100 * row['density']:.1f}",
+            )
+        tables.append(trend)
+    return tables
+
+
+__all__ = ["Engine", "batch", "stats"]

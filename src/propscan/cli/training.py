@@ -1,0 +1,263 @@
+"""``propscan train``, ``calibrate`` and ``ensemble``: write model directories.
+
+Every training option lives in :mod:`propscan.train.config`; this module only gathers the
+command line into options (the common ones as flags, any other with ``--set NAME=VALUE``),
+checks them there, and hands them to :func:`propscan.train.train`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from enum import StrEnum
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import DataError, require
+from ..train.config import config_from, describe_options, make_options, parse_setting
+
+
+class TrainSplit(StrEnum):
+    train = "train"
+    all = "all"
+
+
+class Recipe(StrEnum):
+    fast = "fast"
+    accurate = "accurate"
+
+
+def _library() -> ModuleType:
+    """propscan.train, once torch is known to be there (else the error with the install line)."""
+    require("train", "torch")
+    return importlib.import_module("propscan.train")  # looked up now: tests replace it
+
+
+def _list_options(value: bool) -> None:
+    if value:
+        for name, default in describe_options():
+            typer.echo(f"{name} = {default}")
+        raise typer.Exit()
+
+
+def train(
+    data: Annotated[Path, typer.Option("--data", help="A PTC corpus directory (like shared/ptc).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
+    split: Annotated[
+        TrainSplit, typer.Option(help="'train' to tune on val, 'all' for the shipped model.")
+    ] = TrainSplit.train,
+    recipe: Annotated[
+        Recipe,
+        typer.Option(help="fast: MiniLM-L6, all layers trained; accurate: MPNet-base with LoRA adapters."),
+    ] = Recipe.fast,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Any training option as NAME=VALUE (repeatable), e.g. --set lr=5e-5; "
+            "'propscan train --options' lists them with their defaults.",
+        ),
+    ] = None,
+    options_list: Annotated[
+        bool,
+        typer.Option(
+            "--options", callback=_list_options, is_eager=True, help="List every training option and exit."
+        ),
+    ] = False,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Training epochs; default: the recipe's.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed; default: the recipe's.")] = None,
+    base: Annotated[
+        str | None, typer.Option(help="Base encoder (minilm or mpnet); default: the recipe's.")
+    ] = None,
+    layers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Keep only the base encoder's bottom N layers (faster to run, e.g. 4 of MiniLM's 6); "
+            "the recipe's fp32 layers above them go with them. Default: the recipe's.",
+        ),
+    ] = None,
+    technique_weight: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, help="Loss weight of the per-technique token channels (default: the recipe's, 0.25)."
+        ),
+    ] = None,
+    span_weight: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Loss weight of the span technique head (default: the recipe's, 0.3)."),
+    ] = None,
+    span_jitter: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Also train the span head on 2 copies of each span whose ends moved by up to N "
+            "characters (default 0: gold spans only).",
+        ),
+    ] = None,
+    jitter_teacher: Annotated[
+        bool,
+        typer.Option(
+            "--jitter-teacher",
+            help="With --span-jitter N and --teacher: the teacher labels each moved copy, and the copy "
+            "trains on the teacher's distribution for it instead of the span's own.",
+        ),
+    ] = False,
+    teacher_weight: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="With --teacher: the teacher's share of each gold span's technique target (default "
+            "0.5; 1 trains on the teacher's distribution alone).",
+        ),
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --split all: a model trained with --split train whose tuned thresholds and "
+            "val scores this model takes over."
+        ),
+    ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(help="Where training steps run: auto (a CUDA GPU if torch sees one), cpu or cuda."),
+    ] = None,
+    teacher: Annotated[
+        str | None,
+        typer.Option(
+            help="Distil: a model name or directory whose span technique distributions and token "
+            "probabilities are mixed into the targets (see docs/models.md)."
+        ),
+    ] = None,
+    unlabelled: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --teacher: a folder of unlabelled .txt articles that the teacher labels and the "
+            "model also trains on (e.g. shared/ptc/test-articles).",
+        ),
+    ] = None,
+    noisy_copies: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="With --teacher: also train on K noisy copies of every training article (some words "
+            "dropped or replaced), labelled by the teacher.",
+        ),
+    ] = None,
+    teacher_cache: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --teacher: a directory where the teacher's labels are stored and reused by "
+            "later runs with the same teacher and articles (e.g. several seeds)."
+        ),
+    ] = None,
+) -> None:
+    """Train a model on a PTC corpus split (needs the optional 'train' extra)."""
+    flags = {
+        "epochs": epochs,
+        "seed": seed,
+        "base": base,
+        "layers": layers,
+        "technique_weight": technique_weight,
+        "span_weight": span_weight,
+        "span_jitter": span_jitter,
+        "jitter_teacher": True if jitter_teacher else None,
+        "teacher": teacher,
+        "teacher_weight": teacher_weight,
+        "unlabelled": str(unlabelled) if unlabelled else None,
+        "noisy_copies": noisy_copies,
+        "device": device,
+    }
+    given: dict[str, Any] = dict(parse_setting(s) for s in settings or ())
+    given.update({k: v for k, v in flags.items() if v is not None})
+    library = _library()
+    options = make_options(library.recipe_options(recipe.value), given)
+    config_from(options).validate(teacher_cache=teacher_cache)  # every rule, before any work
+    if reference is not None:
+        options["reference"] = reference
+    if teacher_cache is not None:
+        options["teacher_cache"] = teacher_cache
+    library.train(data, split.value, output, **options)
+    typer.echo(f"model written to {output}")
+
+
+def calibrate(
+    model: Annotated[Path, typer.Argument(help="A model directory written by propscan train --split train.")],
+    data: Annotated[Path, typer.Option(help="The PTC corpus it was trained on (its val split is used).")],
+    on_val: Annotated[
+        bool,
+        typer.Option(
+            "--on-val",
+            help="Fit a Platt map on the model's own val spans; the ECE is cross-fitted over "
+            "alternate val articles (what the shipped models use).",
+        ),
+    ] = False,
+    folds: Annotated[
+        int | None,
+        typer.Option(
+            min=2,
+            help="Fit an isotonic map on spans predicted for N held-out folds of train, each by a "
+            "model of the same recipe trained on the other folds (N more trainings).",
+        ),
+    ] = None,
+) -> None:
+    """Refit a trained model's score calibration and write its new val ECE, card and plot."""
+    if on_val and folds is not None:
+        raise DataError("--on-val and --folds are two ways to calibrate: give one of them")
+    _library().calibrate(model, data, folds=folds, on_val=True if on_val else None)
+    typer.echo(f"calibration written to {model}")
+
+
+def ensemble(
+    first: Annotated[str, typer.Argument(help="The member that decodes: a model name or directory.")],
+    second: Annotated[str, typer.Argument(help="The second member: a model name or directory.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Ensemble directory to write.")],
+    token_weight: Annotated[
+        float, typer.Option(help="Weight of the second member's token probabilities.")
+    ] = 0.5,
+    technique_weight: Annotated[
+        float, typer.Option(help="Weight of the second member's technique distributions.")
+    ] = 0.5,
+    threshold: Annotated[
+        float | None, typer.Option(help="Token threshold for spans; default: the first member's.")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="A PTC corpus: measure val scores (members trained on train only)."),
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(help="An ensemble of the members' train-split twins whose val scores to take over."),
+    ] = None,
+    speed_articles: Annotated[
+        Path | None,
+        typer.Option(
+            help="A folder of .txt articles to measure articles/s on (default with --data: its "
+            "test-articles; with --reference: the reference's figure)."
+        ),
+    ] = None,
+    name: Annotated[
+        str, typer.Option(help="The ensemble's name in outputs and its card.")
+    ] = "propscan-ensemble",
+) -> None:
+    """Combine two models into one ensemble directory, usable wherever --model takes a directory."""
+    from ..authoring.ensemble_build import build
+
+    build(
+        [first, second],
+        output,
+        token_weight=token_weight,
+        technique_weight=technique_weight,
+        threshold=threshold,
+        data=data,
+        reference=reference,
+        speed_articles=speed_articles,
+        name=name,
+    )
+    typer.echo(f"ensemble written to {output}")
+
+
+__all__ = ["calibrate", "ensemble", "train"]

@@ -1,0 +1,251 @@
+"""Detector: text -> Document, over any Scorer. Windows from many texts are batched into one
+forward pass."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..document import Document, Span
+from ..errors import InputError, InvalidSpanError
+from ..hub.config import ModelConfig
+from ..techniques import LABELS
+from .calibration import Calibrator
+from .decode import decode_block
+from .features import lower
+from .load import Opened, open_model
+from .model import Model
+from .scorer import Scorer
+
+BATCH_SIZE = 8  # windows per forward pass: the default everywhere, and the batch the models were tuned at
+
+
+def check_threshold(value: object) -> float:
+    """``value`` as a decision threshold, which must lie strictly between 0 and 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < float(value) < 1.0:
+        raise InputError(f"threshold must lie strictly between 0 and 1, got {value!r}")
+    return float(value)
+
+
+class Detector:
+    """A loaded, verified model that finds propaganda spans in text.
+
+    Load once and reuse: ``Detector.load()`` takes the shipped default model, ``Detector.load(path)``
+    a model directory written by ``propscan train`` (or an ensemble directory).
+    """
+
+    def __init__(
+        self,
+        scorer: Scorer,
+        config: ModelConfig,
+        *,
+        directory: Path | None = None,
+        checksums: dict[str, str] | None = None,
+    ) -> None:
+        self.scorer = scorer
+        self.config = config
+        self.directory = directory if directory is not None else scorer.model.directory
+        self.checksums = dict(checksums if checksums is not None else scorer.model.checksums)
+
+    @property
+    def config(self) -> ModelConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: ModelConfig) -> None:  # tuning swaps configs: keep the score map in step
+        self._config = config
+        self._score_map = Calibrator.from_json(config.calibration)
+
+    @classmethod
+    def load(
+        cls, name_or_path: str | os.PathLike[str] | None = None, *, threads: int | None = None
+    ) -> Detector:
+        return _detector(open_model(name_or_path, threads=threads))
+
+    @property
+    def model(self) -> Model:
+        """The model that decodes (its tokenizer and windows)."""
+        return self.scorer.model
+
+    @property
+    def name(self) -> str:
+        return f"{self.config.name}-{self.config.version}"
+
+    @property
+    def threshold(self) -> float:
+        """The default decision threshold (from the model config)."""
+        return self.config.threshold
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "name": self.config.name,
+            "version": self.config.version,
+            "path": str(self.directory),
+            "threshold": self.threshold,
+            "checksums": dict(self.checksums),
+        }
+
+    def analyze(self, text: str, *, threshold: float | None = None) -> Document:
+        return next(self.iter_analyze([text], threshold=threshold))
+
+    def analyze_many(
+        self,
+        texts: Iterable[str],
+        *,
+        batch_size: int = BATCH_SIZE,
+        threshold: float | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Document]:
+        """Analyze many texts, batching windows (``batch_size`` per forward pass) across articles.
+        ``progress(n)`` is called with the number of articles finished since the last call.
+
+        The int8 model quantizes activations per batch, so spans and scores can shift slightly with
+        the batch a window ran in; ``batch_size=1`` (about 5% slower) makes each article's result
+        independent of the others."""
+        return list(self.iter_analyze(texts, batch_size=batch_size, threshold=threshold, progress=progress))
+
+    def iter_analyze(
+        self,
+        texts: Iterable[str],
+        *,
+        batch_size: int = BATCH_SIZE,
+        threshold: float | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Iterator[Document]:
+        """Like analyze_many, but yields each Document, in order, as soon as it is finished."""
+        th = self.threshold if threshold is None else check_threshold(threshold)
+        checked = (_check_text(t) for t in texts)
+        spans: list[Span] = []
+        lowered = None  # of the text being decoded: computed once per text, not once per block
+        for scored in self.scorer.score(checked, batch_size):
+            if scored.has_tokens:
+                lowered = lower(scored.text) if lowered is None else lowered
+                blend = self.config.token_blend
+                technique_probs = functools.partial(
+                    self.scorer.span_probs, scored, lowered, token_blend=blend
+                )
+                spans += decode_block(
+                    scored.text,
+                    scored.block,
+                    scored.token_probs,
+                    technique_probs,
+                    self.config,
+                    th,
+                    self._score_map,
+                )
+            if scored.last:
+                yield Document(scored.text, spans, {"model": self.name})
+                spans, lowered = [], None
+                if progress:
+                    progress(1)
+
+    def classify(self, text: str, spans: Sequence[Span | tuple[int, int]]) -> list[str]:
+        """The technique of each given span (the TC task). A span given k times gets the k most
+        likely distinct techniques, in order of probability."""
+        return [span.technique for span in self.classify_spans(text, spans)]
+
+    def classify_spans(self, text: str, spans: Sequence[Span | tuple[int, int]]) -> list[Span]:
+        """Like :meth:`classify`, as Spans in input order whose score is the probability of the
+        technique given to them."""
+        probs = self.classify_probs(text, spans)
+        out: list[Span] = []
+        seen: dict[tuple[int, int], int] = {}
+        for (start, end), p in zip(_offsets(spans), probs, strict=True):
+            rank = seen.get((start, end), 0)
+            seen[(start, end)] = rank + 1
+            label = int(np.argsort(-p)[min(rank, len(LABELS) - 1)])
+            out.append(Span(start, end, LABELS[label], round(float(p[label]), 4), text[start:end]))
+        return out
+
+    def classify_probs(self, text: str, spans: Sequence[Span | tuple[int, int]]) -> np.ndarray:
+        """(S, L) technique probabilities of the given spans, in LABELS order."""
+        return self.char_and_span_probs(text, spans)[1]
+
+    def char_probs(self, text: str) -> np.ndarray:
+        """(len(text), 1 + L) float32: for each character, the token head's probabilities of the
+        token that holds it (column 0: inside any span; then one column per technique, in LABELS
+        order), merged over windows; zero for characters no token holds (spaces). A heat map of
+        the text, and what a student model is taught in distillation."""
+        return self.char_and_span_probs(text, [])[0]
+
+    def char_and_span_probs(
+        self, text: str, spans: Sequence[Span | tuple[int, int]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`char_probs` of ``text`` and :meth:`classify_probs` of ``spans`` from one pass of
+        the encoder (half the time of calling both)."""
+        text = _check_text(text)
+        offsets = _offsets(spans)
+        for start, end in offsets:
+            if not 0 <= start < end <= len(text):
+                raise InvalidSpanError(f"span [{start}, {end}) does not fit a text of {len(text)} characters")
+        chars = np.zeros((len(text), 1 + len(LABELS)), dtype=np.float32)
+        result = np.zeros((len(offsets), len(LABELS)), dtype=np.float32)
+        lowered = lower(text)
+        for scored in self.scorer.score([text], BATCH_SIZE):
+            if not scored.has_tokens:
+                continue
+            for (start, end), p in zip(scored.block.offsets.tolist(), scored.token_probs, strict=True):
+                chars[start:end] = p
+            b0, b1 = scored.block.start, scored.block.start + len(scored.block.text)
+            idx = [i for i, (s, _) in enumerate(offsets) if b0 <= s < b1]
+            if idx:
+                where = [offsets[i] for i in idx]
+                result[idx] = self.scorer.span_probs(scored, lowered, where, self.config.token_blend)
+        return chars, result
+
+
+class EnsembleDetector(Detector):
+    """A Detector over two member models; load it with ``Detector.load(ensemble_dir)``."""
+
+    def __init__(
+        self,
+        scorer: Scorer,
+        config: ModelConfig,
+        members: Sequence[Detector],
+        *,
+        directory: Path,
+        checksums: dict[str, str],
+    ) -> None:
+        super().__init__(scorer, config, directory=directory, checksums=checksums)
+        self.members = list(members)
+
+    def info(self) -> dict[str, Any]:
+        return {**super().info(), "members": [m.info() for m in self.members]}
+
+
+def _detector(opened: Opened) -> Detector:
+    """The Detector of an opened model."""
+    if opened.members:
+        members = [_detector(m) for m in opened.members]
+        return EnsembleDetector(
+            opened.scorer, opened.config, members, directory=opened.directory, checksums=opened.checksums
+        )
+    return Detector(opened.scorer, opened.config, directory=opened.directory, checksums=opened.checksums)
+
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise InputError(f"text must be a str, got {type(text).__name__}; decode bytes first")
+    return text
+
+
+def _offsets(spans: Sequence[Span | tuple[int, int]]) -> list[tuple[int, int]]:
+    out = []
+    for span in spans:
+        if isinstance(span, Span):
+            out.append((span.start, span.end))
+        else:
+            try:
+                start, end = span
+                out.append((int(start), int(end)))
+            except (TypeError, ValueError) as exc:
+                raise InvalidSpanError(f"a span must be a Span or a (start, end) pair, got {span!r}") from exc
+    return out
+
+
+__all__ = ["BATCH_SIZE", "Detector", "EnsembleDetector", "check_threshold"]

@@ -1,0 +1,109 @@
+"""The training loop: AdamW with warm-up and linear decay over the windows of the articles, bf16
+autocast on CPU (or a CUDA GPU), and the loss of the token and span heads."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..errors import DataError
+from .config import TrainConfig
+from .data import IGNORE, Example, batches
+from .model import Net
+
+
+def fit(net: Net, examples: list[Example], pad: int, cfg: TrainConfig, log: Any) -> None:
+    from rich.progress import Progress
+
+    trained = [(n, p) for n, p in net.named_parameters() if p.requires_grad]
+    body = [p for n, p in trained if n.startswith("encoder.")]
+    heads = [p for n, p in trained if not n.startswith("encoder.")]
+    opt = torch.optim.AdamW(
+        [{"params": body, "lr": cfg.lr}, {"params": heads, "lr": cfg.head_lr}], weight_decay=0.01
+    )
+    steps = cfg.epochs * -(-len(examples) // cfg.batch_size)
+    warmup = max(1, steps // 16)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
+    )
+    rng = random.Random(cfg.seed)
+    device = device_of(cfg.device)
+    net.to(device)
+    net.train()
+    with Progress(transient=False) as bar:
+        task = bar.add_task("training", total=steps)
+        for epoch in range(cfg.epochs):
+            total, count, t0 = 0.0, 0, time.time()
+            for batch in batches(examples, cfg.batch_size, pad, rng):
+                inputs, mask, tok = (t.to(device) for t in batch[:3])
+                spans = tuple(t.to(device) for t in batch[3]) if batch[3] else None
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+                    # inputs: token ids (B, T), or the frozen layers' states (B, T, H)
+                    logits, hidden = net.top(inputs, mask) if cfg.frozen_layers else net(inputs, mask)
+                    span_logits = net.span_logits(hidden, *spans[:4]) if spans else None
+                loss = loss_of(logits.float(), tok, cfg)
+                if span_logits is not None:
+                    target = spans[4]  # (S, L) label distribution
+                    loss = (
+                        loss
+                        + cfg.span_weight * -(target * F.log_softmax(span_logits.float(), -1)).sum(-1).mean()
+                    )
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                opt.step()
+                sched.step()
+                total, count = total + loss.item(), count + 1
+                bar.advance(task)
+            log(f"epoch {epoch + 1}/{cfg.epochs}: loss {total / max(count, 1):.4f} ({time.time() - t0:.0f}s)")
+    net.eval()
+    net.to("cpu")  # export, calibration folds and the teacher all work on the CPU
+
+
+def calibration_feeds(
+    per_doc: list[list[Example]], pad: int, windows: int = 64, batch: int = 8
+) -> list[dict[str, np.ndarray]]:
+    """ONNX inputs of ``windows`` training windows spread evenly over the articles' windows, in
+    batches: what the export's outlier channels are picked on."""
+    flat = [e for group in per_doc for e in group]
+    picked = [flat[i] for i in np.linspace(0, len(flat) - 1, min(windows, len(flat))).round().astype(int)]
+    feeds = []
+    for lo in range(0, len(picked), batch):
+        chunk = picked[lo : lo + batch]
+        width = max(len(e.ids) for e in chunk)
+        ids = np.full((len(chunk), width), pad, dtype=np.int64)  # (B, T)
+        mask = np.zeros((len(chunk), width), dtype=np.int64)
+        for row, e in enumerate(chunk):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        feeds.append({"input_ids": ids, "attention_mask": mask})
+    return feeds
+
+
+def device_of(name: str) -> torch.device:
+    """The torch device for training steps; a clear error for one this torch cannot use."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu" or (name.startswith("cuda") and torch.cuda.is_available()):
+        return torch.device(name)
+    if name.startswith("cuda"):
+        raise DataError(
+            f"--device {name}: this torch ({torch.__version__}) sees no CUDA GPU; "
+            "train with --device cpu, or install a CUDA build of torch on a machine with a GPU"
+        )
+    raise DataError(f"--device {name!r} is not a training device: use auto, cpu or cuda")
+
+
+def loss_of(logits: torch.Tensor, targets: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+    valid = targets[..., 0] != IGNORE  # (B, T)
+    any_loss = F.binary_cross_entropy_with_logits(logits[..., 0][valid], targets[..., 0][valid])
+    tech_loss = F.binary_cross_entropy_with_logits(logits[..., 1:][valid], targets[..., 1:][valid])
+    return any_loss + cfg.technique_weight * tech_loss
+
+
+__all__ = ["calibration_feeds", "device_of", "fit", "loss_of"]
