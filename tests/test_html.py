@@ -1,7 +1,6 @@
 import pytest
 
 from propscan.errors import InputError, MissingExtraError
-from propscan.io import html as html_module
 from propscan.io.html import extract
 from propscan.io.readers import read_inputs
 
@@ -51,6 +50,6 @@ def test_missing_html_extra_names_the_install_line(monkeypatch):
     def missing(name):
         raise ImportError(name)
 
-    monkeypatch.setattr(html_module.importlib, "import_module", missing)
+    monkeypatch.setattr(importlib, "import_module", missing)
     with pytest.raises(MissingExtraError, match=r"pip install 'propscan\[html\]'"):
         extract(PAGE)

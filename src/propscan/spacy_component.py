@@ -10,23 +10,20 @@ as ``span.label_``, and keeps the scores the way spaCy's own span categorizer do
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .document import Document
 from .engine.detector import Detector
-from .errors import MissingExtraError
+from .errors import require
 from .io.report import visible
 from .techniques import TECHNIQUES
 
-try:
-    spacy: Any = importlib.import_module("spacy")
-except ImportError as exc:  # importing this module is how spaCy finds the factory: say what is missing
-    raise MissingExtraError("spacy", "spacy") from exc
+# importing this module is how spaCy finds the factory: say what is missing
+spacy: Any = require("spacy", "spacy")
 
-from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.language import Language  # noqa: E402  (after require names the extra)
+from spacy.tokens import Doc, Span  # noqa: E402
 
 SPANS_KEY = "propaganda"
 SCORE_ATTR = "propscan_score"
@@ -110,7 +107,7 @@ def render(doc: Doc, spans_key: str = SPANS_KEY, page: bool = False) -> str:
     """displaCy's span view of ``doc`` in propscan's technique colours. displaCy HTML-escapes the
     text; bidi control characters (which could make "evil" read "live") become visible markers, as
     in propscan's own report."""
-    displacy = importlib.import_module("spacy.displacy")
+    displacy = require("spacy", "spacy.displacy")
     options = {"spans_key": spans_key, "colors": COLORS}
     return visible(displacy.render(doc, style="span", options=options, page=page, jupyter=False))
 

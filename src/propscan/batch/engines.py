@@ -20,8 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from typing import Any
 
-from ..errors import InputError, ModelError
-from ._deps import need
+from ..errors import InputError, ModelError, require
 from .store import Store
 from .work import Analyzer, model_identity, process_chunk
 
@@ -116,8 +115,8 @@ def run_ray(
 ) -> None:
     """Process ``chunks`` on Ray Data with ``workers`` actors (connecting to ``address``, or
     starting a local Ray when it is None)."""
-    ray = need("ray")
-    need("ray.data")
+    ray = require("batch", "ray")
+    require("batch", "ray.data")
     started = not ray.is_initialized()
     if started:
         try:

@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ._deps import need
+from ..errors import InputError, require
 
 
 def connect(directory: str | os.PathLike[str]) -> Any:
@@ -15,7 +14,7 @@ def connect(directory: str | os.PathLike[str]) -> Any:
     parts of ``directory``. Only finished chunks count: the spans of a chunk still being written
     are left out, so queries of a run in progress are consistent. Parts added later are seen by
     later queries (the views read the files each time)."""
-    duckdb = need("duckdb")
+    duckdb = require("batch", "duckdb")
     root = Path(directory)
     if not (root / "run.json").exists() or not any((root / "articles").glob("part-*.parquet")):
         raise InputError(

@@ -13,16 +13,16 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..errors import require
 from ..io.writers import atomic_output
 from ..techniques import get
-from ._deps import need
 from .stats import CorpusStats
 
 TREND_TECHNIQUES = 5  # lines in the trend plot: more than this is unreadable
 
 
 def _figure(width: float, height: float) -> Any:
-    need("matplotlib")
+    require("batch", "matplotlib")
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), layout="constrained")

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..document import Document
+from ..errors import require
 from ..io.records import Record
 from ..techniques import LABELS
-from ._deps import need
 
 META_COLUMNS = ("outlet", "url", "published", "title")
 
@@ -38,7 +38,7 @@ COUNT_COLUMNS: dict[str, str] = {label: count_column(label) for label in LABELS}
 
 
 def _schemas() -> dict[str, Any]:
-    pa = need("pyarrow")
+    pa = require("batch", "pyarrow")
     s, i64, i32, f64 = pa.string(), pa.int64(), pa.int32(), pa.float64()
     return {
         "staged": pa.schema([("row", i64), ("id", s), ("source", s), ("text", s), ("error", s), ("meta", s)]),
@@ -62,7 +62,7 @@ def schema(table: str) -> Any:
 
 def staged_table(rows: Sequence[tuple[int, Record]]) -> Any:
     """(input position, Record) pairs as the staged input of one chunk."""
-    pa = need("pyarrow")
+    pa = require("batch", "pyarrow")
     cols: dict[str, list[Any]] = {name: [] for name in schema("staged").names}
     for row, record in rows:
         cols["row"].append(row)
@@ -81,7 +81,7 @@ def output_tables(
 ) -> dict[str, Any]:
     """The articles, spans and errors tables of one chunk. ``articles`` pairs each staged row (a
     dict with row, id, source, meta) with its Document; ``errors`` are staged rows with a reason."""
-    pa = need("pyarrow")
+    pa = require("batch", "pyarrow")
     art: dict[str, list[Any]] = {name: [] for name in schema("articles").names}
     spans: dict[str, list[Any]] = {name: [] for name in schema("spans").names}
     for staged, doc in articles:

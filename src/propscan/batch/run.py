@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ._deps import need
+from ..engine.detector import BATCH_SIZE, Detector, check_threshold
+from ..errors import InputError, require
 from .engines import ENGINES, cores, run_local, run_ray
 from .stage import stage
 from .store import TABLES, Store
@@ -19,7 +19,6 @@ from .work import Analyzer, model_identity
 # 256 articles per chunk: about 20 s of work on 2 cores, so an interrupted run loses little, and few
 # enough files (3 per chunk) that a million articles make 12,000 parts, which DuckDB reads at once.
 CHUNK_SIZE = 256
-BATCH_SIZE = 8  # windows per forward pass: the Detector's default, which the model was tuned at
 
 
 @dataclass(frozen=True)
@@ -84,17 +83,13 @@ def run_batch(
     workers = workers or (1 if engine == "local" else cores())
     if workers < 1:
         raise InputError(f"workers must be a positive integer, got {workers}")
-    need("pyarrow")
+    require("batch", "pyarrow")
     if engine == "ray":
-        need("ray")
+        require("batch", "ray")
     if detector is None:
-        from ..engine.detector import Detector
-
         detector = Detector.load(model)
     identity = model_identity(detector)
-    th = float(detector.threshold if threshold is None else threshold)  # type: ignore[attr-defined]
-    if not 0.0 < th < 1.0:
-        raise InputError(f"threshold must lie strictly between 0 and 1, got {threshold!r}")
+    th = check_threshold(detector.threshold if threshold is None else threshold)  # type: ignore[attr-defined]
     store = Store(output)
     store.open(
         {
@@ -154,7 +149,7 @@ def _records_in(plan: dict[str, int], chunk_size: int, chunks: list[int]) -> int
 
 
 def _count(store: Store, chunks: int, resumed: int) -> BatchResult:
-    pq = need("pyarrow.parquet")
+    pq = require("batch", "pyarrow.parquet")
     rows = {
         table: sum(pq.ParquetFile(store.part(table, k)).metadata.num_rows for k in range(chunks))
         for table in TABLES

@@ -23,8 +23,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ._deps import need
+from ..errors import InputError, require
 
 TABLES = ("articles", "spans", "errors")
 STAGING = ".staging"
@@ -98,7 +97,7 @@ class Store:
 
     def write_table(self, table: Any, path: Path) -> None:
         """A pyarrow Table as Parquet at ``path``, atomically and durably."""
-        pq = need("pyarrow.parquet")
+        pq = require("batch", "pyarrow.parquet")
         tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
         try:
             with open(tmp, "wb") as fh:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..document import Document
-from ._deps import need
+from ..errors import require
+from ..io.records import Record, analyze_records
 from .rows import output_tables
 from .store import Store
 
@@ -36,16 +38,20 @@ def process_chunk(
 ) -> dict[str, int]:
     """Analyse chunk ``chunk`` in one ``analyze_many`` call (so its windows are batched the same
     way whatever the engine) and write errors, spans, then articles. Returns its counts."""
-    pq = need("pyarrow.parquet")
+    pq = require("batch", "pyarrow.parquet")
     staged = pq.read_table(store.staged(chunk)).to_pylist()
-    good = [row for row in staged if row["error"] is None]
-    bad = [dict(row, reason=row["error"]) for row in staged if row["error"] is not None]
-    docs = detector.analyze_many(
-        [row["text"] for row in good], batch_size=batch_size, threshold=threshold, progress=progress
-    )
-    if progress is not None and bad:
-        progress(len(bad))
-    tables = output_tables(list(zip(good, docs, strict=True)), bad, model)
+    records = [
+        Record(row["id"], row["source"], row["text"], row["error"], json.loads(row["meta"])) for row in staged
+    ]
+    options = {"batch_size": batch_size, "threshold": threshold, "progress": progress}
+    analysed = analyze_records(detector, records, chunk=max(1, len(records)), **options)
+    good, bad = [], []
+    for row, (_, doc) in zip(staged, analysed, strict=True):
+        if doc is None:
+            bad.append(dict(row, reason=row["error"]))
+        else:
+            good.append((row, doc))
+    tables = output_tables(good, bad, model)
     for name in ("errors", "spans", "articles"):  # articles last: it marks the chunk done
         store.write_table(tables[name], store.part(name, chunk))
     return {"articles": len(good), "errors": len(bad), "spans": tables["spans"].num_rows}

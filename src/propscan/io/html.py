@@ -6,11 +6,10 @@ Markup, scripts and navigation are dropped by the extractor; nothing in the page
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from ..errors import InputError, MissingExtraError
+from ..errors import InputError, require
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 
@@ -24,10 +23,7 @@ class Extracted:
 
 
 def _trafilatura() -> ModuleType:
-    try:
-        return importlib.import_module("trafilatura")
-    except ImportError as exc:
-        raise MissingExtraError("html", "trafilatura") from exc
+    return require("html", "trafilatura")
 
 
 def require_html_extra() -> None:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..errors import MissingExtraError
+from ..errors import require
 from .records import TABLE_SUFFIXES, Record
 
 # Articles are long: lift the csv module's 128 KiB field limit so a long article is not an error.
@@ -129,10 +128,7 @@ def _has_bad_bytes(value: str) -> bool:
 
 
 def _pyarrow_parquet() -> ModuleType:
-    try:
-        return importlib.import_module("pyarrow.parquet")
-    except ImportError as exc:
-        raise MissingExtraError("batch", "pyarrow") from exc
+    return require("batch", "pyarrow.parquet")
 
 
 __all__ = ["TABLE_SUFFIXES", "count_rows", "read_csv", "read_parquet", "read_table"]

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import MissingExtraError
+from ..errors import require
 
-try:
-    from .app import Limits, create_app
-except ImportError as exc:  # pragma: no cover - depends on the installation
-    missing = (exc.name or "fastapi").split(".")[0]
-    if missing == "propscan":
-        raise
-    raise MissingExtraError("server", missing) from exc
+for _module in ("fastapi", "fastapi_offline", "starlette"):  # the extra's packages, or the install line
+    require("server", _module)
+
+from .app import Limits, create_app  # noqa: E402
 
 
 def serve(
@@ -27,10 +24,7 @@ def serve(
     **options: Any,
 ) -> None:
     """Load the model once and serve the app with uvicorn until interrupted."""
-    try:
-        import uvicorn
-    except ImportError as exc:
-        raise MissingExtraError("server", "uvicorn") from exc
+    uvicorn: Any = require("server", "uvicorn")
     app = create_app(model=model, allow_private_urls=allow_private_urls, **options)
     uvicorn.run(app, host=host, port=port, log_level="info")
 

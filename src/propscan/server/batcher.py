@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..document import Document
+from ..engine.detector import BATCH_SIZE
 
 
 @dataclass
@@ -30,7 +31,7 @@ class _Job:
 class MicroBatcher:
     """Runs ``detector.analyze_many`` on one thread for everything submitted meanwhile."""
 
-    def __init__(self, detector: Any, *, max_texts: int = 32, batch_size: int = 8) -> None:
+    def __init__(self, detector: Any, *, max_texts: int = 32, batch_size: int = BATCH_SIZE) -> None:
         self.detector = detector
         self.max_texts = max_texts  # texts per analyze_many call: bounds memory and tail latency
         self.batch_size = batch_size
