@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 
 from propscan.errors import InputError, MissingExtraError
