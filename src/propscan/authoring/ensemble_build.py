@@ -111,8 +111,8 @@ def build(
         _write(stage, config, loaded, None)
         if data is not None:
             det = Detector.load(stage)
-            val = evaluate(det, data, "val").to_dict()
-            calibration, val = cross_fitted_calibration(det, data, val)
+            val = evaluate(det, Path(data), "val").to_dict()
+            calibration, val = cross_fitted_calibration(det, Path(data), val)
             config = replace(config, **calibration)
         if speed_texts:
             speed = measure_speed(Detector.load(stage), speed_texts)
@@ -174,7 +174,7 @@ def _write(directory: Path, config: ModelConfig, members: Sequence[Detector], va
     directory.mkdir(parents=True, exist_ok=True)
     write_config(directory, config)
     (directory / "MODEL_CARD.md").write_text(ensemble_card(config, members, val), "utf-8")
-    names = FILES
+    names: tuple[str, ...] = FILES
     if val is not None:
         (directory / "val_report.json").write_text(json.dumps(val, indent=2) + "\n", "utf-8")
         if val.get("reliability"):

@@ -12,14 +12,14 @@ from .cards import CITATION, method_phrase, reliability_table, scores_section, s
 
 
 def _license(det: Detector) -> str:
-    base = BASES.get(str(det.config.base))
+    base = BASES.get(det.config.base or "")
     return base.license if base else "see its card"
 
 
 def _trained_on(det: Detector) -> str:
     train = det.config.train
     split = {"all": "all training articles (train + val)", "train": "`train` only"}.get(
-        train.get("split"), "?"
+        det.config.trained_on or "", "?"
     )
     if train.get("teacher"):
         split += f", distilled from `{train['teacher']}`"

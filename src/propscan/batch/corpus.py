@@ -50,7 +50,8 @@ class Filters:
 
     def where(self) -> tuple[str, list[Any]]:
         """A SQL condition on ``articles`` and its parameters (values are never pasted into SQL)."""
-        clauses, params = ["TRUE"], []
+        clauses: list[str] = ["TRUE"]
+        params: list[object] = []
         if self.outlet is not None:
             clauses.append("outlet = ?")
             params.append(self.outlet)

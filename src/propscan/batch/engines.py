@@ -68,7 +68,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(model_ref: str | None, threads: int, model: tuple[str, str]) -> None:
-    _WORKER["detector"] = load_checked(model_ref, threads, tuple(model))
+    _WORKER["detector"] = load_checked(model_ref, threads, (model[0], model[1]))
 
 
 def _work(root: str, chunk: int, options: dict[str, Any]) -> dict[str, int]:

@@ -107,9 +107,9 @@ def run_batch(
         store.finish(finished)  # (a kill between summary.json and deleting .staging leaves it)
         if on_start is not None:
             on_start(finished["articles"] + finished["errors"], finished["articles"] + finished["errors"])
-        keys = ("articles", "errors", "spans", "chunks")
-        return BatchResult(store.root, *(finished[k] for k in keys), resumed_chunks=finished["chunks"])
-    plan = stage(store, inputs, chunk_size)
+        counts = {k: finished[k] for k in ("articles", "errors", "spans", "chunks")}
+        return BatchResult(store.root, **counts, resumed_chunks=finished["chunks"])
+    plan = stage(store, [str(p) for p in inputs], chunk_size)
     done = store.done()
     pending = [k for k in range(plan["chunks"]) if k not in done]
     if on_start is not None:

@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
-from ..document import Document
 from ..errors import require
-from ..io.records import Record, analyze_records
+from ..io.records import Analyzer, Record, analyze_records
 from .rows import output_tables
 from .store import Store
-
-
-class Analyzer(Protocol):
-    """What a chunk needs of a detector (a Detector, or a test double)."""
-
-    def analyze_many(
-        self,
-        texts: list[str],
-        *,
-        batch_size: int = ...,
-        threshold: float | None = ...,
-        progress: Callable[[int], None] | None = ...,
-    ) -> list[Document]: ...
 
 
 def process_chunk(
@@ -43,8 +29,14 @@ def process_chunk(
     records = [
         Record(row["id"], row["source"], row["text"], row["error"], json.loads(row["meta"])) for row in staged
     ]
-    options = {"batch_size": batch_size, "threshold": threshold, "progress": progress}
-    analysed = analyze_records(detector, records, chunk=max(1, len(records)), **options)
+    analysed = analyze_records(
+        detector,
+        records,
+        batch_size=batch_size,
+        threshold=threshold,
+        progress=progress,
+        chunk=max(1, len(records)),
+    )
     good, bad = [], []
     for row, (_, doc) in zip(staged, analysed, strict=True):
         if doc is None:

@@ -45,8 +45,9 @@ def analyze(
     with common.destination(output) as stream, common.progress_bar(count_inputs(paths), "analyzing") as bar:
         writer = open_writer(format.value, stream)
         records = read_inputs(paths)
-        options = {"batch_size": batch_size, "threshold": threshold, "progress": bar}
-        for record, doc in analyze_records(detector, records, **options):
+        for record, doc in analyze_records(
+            detector, records, batch_size=batch_size, threshold=threshold, progress=bar
+        ):
             if doc is None:
                 error(f"{record.source}: {record.error}")
                 failed += 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,16 @@ from ..errors import ModelError
 from ..hub.checksums import verify
 from ..hub.config import read_config
 from ..techniques import LABELS
+
+
+def _token_id(recorded: int | None, tokenizer: Any, token: str, directory: Path) -> int:
+    """A special token's id: as the config records it, else the tokenizer's id of ``token``."""
+    if recorded is not None:
+        return recorded
+    found = tokenizer.token_to_id(token)
+    if found is None:
+        raise ModelError(f"{directory / 'config.json'} records no id for {token} and the tokenizer has none")
+    return int(found)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -54,8 +65,8 @@ class Model:
         self.tokenizer = load_tokenizer(str(directory / "tokenizer.json"))
         # BERT tokenizers say [CLS]/[SEP]; MPNet's say <s>/</s>: the config records the ids
         cfg = self.config
-        self.cls_id = int(cfg.cls_id if cfg.cls_id is not None else self.tokenizer.token_to_id("[CLS]"))
-        self.sep_id = int(cfg.sep_id if cfg.sep_id is not None else self.tokenizer.token_to_id("[SEP]"))
+        self.cls_id = _token_id(cfg.cls_id, self.tokenizer, "[CLS]", directory)
+        self.sep_id = _token_id(cfg.sep_id, self.tokenizer, "[SEP]", directory)
         self.pad_id = int(cfg.pad_id or 0)
         head = np.load(directory / "span_head.npz")
         self.head = {k: head[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")}

@@ -56,7 +56,14 @@ def record_id(path: Path) -> str:
 class Analyzer(Protocol):
     """What records need of a detector (propscan.Detector, or a test double)."""
 
-    def analyze_many(self, texts: list[str], **options: Any) -> list[Document]: ...
+    def analyze_many(
+        self,
+        texts: list[str],
+        *,
+        batch_size: int = ...,
+        threshold: float | None = ...,
+        progress: Callable[[int], None] | None = ...,
+    ) -> list[Document]: ...
 
 
 def attach(record: Record, doc: Document) -> Document:
@@ -79,13 +86,18 @@ def analyze_records(
     """Each record with its Document (None for an error record), in input order. ``chunk`` records
     are analysed per ``analyze_many`` call; a blank text gets an empty Document without a model
     call. ``progress(n)`` counts every record, analysed or not."""
-    options: dict[str, Any] = {"threshold": threshold, "progress": progress}
-    if batch_size is not None:  # else the detector's own default, the one source of truth
-        options["batch_size"] = batch_size
+
+    def analyze(texts: list[str]) -> list[Document]:
+        if not texts:
+            return []
+        if batch_size is None:  # the detector's own default, the one source of truth
+            return detector.analyze_many(texts, threshold=threshold, progress=progress)
+        return detector.analyze_many(texts, batch_size=batch_size, threshold=threshold, progress=progress)
+
     pending = iter(records)
     while group := list(islice(pending, chunk)):
         todo = [r.text for r in group if r.text is not None and r.text.strip()]
-        docs = iter(detector.analyze_many(todo, **options) if todo else [])
+        docs = iter(analyze(todo))
         for record in group:
             if record.text is None:
                 yield record, None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -116,7 +116,7 @@ def _row_record(path: Path, number: int, row: dict[str, Any], where: str | None)
     return Record(record_id, source, text, meta=meta)
 
 
-def _no_text_column(path: Path, columns: list[str]) -> Record:
+def _no_text_column(path: Path, columns: Sequence[str]) -> Record:
     found = ", ".join(columns) or "none"
     reason = f"table has no 'text' column (columns: {found}); name the article text column 'text'"
     return Record(path.stem, str(path), None, reason)

@@ -97,7 +97,7 @@ def _resolve(target: _Target, allow_private: bool, deadline: float) -> str:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"cannot resolve host {target.host!r}: {exc}", 424) from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not allow_private:
         refused = [a for a in addresses if not is_public(a)]
         if refused:
