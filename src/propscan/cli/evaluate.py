@@ -1,4 +1,5 @@
-"""``propscan evaluate``: SI, TC and FLC of a model on a corpus split, and F1 per technique."""
+"""``propscan evaluate``: SI, TC and FLC of a model on a corpus split, and F1 per technique; or,
+with ``--folds K``, the cross-validation of a recipe over all training articles."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..errors import DataError
 from ..io.ptc import split_size
-from . import common
+from ..techniques import LABELS
+from ..train.config import make_options, parse_setting
+from . import common, training
 from .common import ModelOption
+from .training import Recipe
 
 
 def evaluate(
@@ -20,8 +25,43 @@ def evaluate(
     split: Annotated[str, typer.Option(help="Split of splits.json to score on.")] = "val",
     model: ModelOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    folds: Annotated[
+        int | None,
+        typer.Option(
+            min=2,
+            help="Cross-validate a recipe instead: train K fold models over all articles (needs the "
+            "train extra and --output) and score each on the fold it never saw.",
+        ),
+    ] = None,
+    recipe: Annotated[Recipe, typer.Option(help="With --folds: the recipe to cross-validate.")] = Recipe.fast,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="With --folds: a training option as NAME=VALUE (repeatable)."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="With --folds: the run directory (fold models, report; resumable)."
+        ),
+    ] = None,
+    sentences: Annotated[
+        bool, typer.Option(help="With --folds: also score each article analysed one line at a time.")
+    ] = True,
 ) -> None:
-    """Score a model on a corpus split: SI, TC and FLC, and F1 per technique."""
+    """Score a model on a corpus split: SI, TC and FLC, and F1 per technique (or cross-validate a
+    recipe with --folds K)."""
+    if folds is not None:
+        if output is None:
+            raise DataError("--folds K trains K fold models: give --output DIR for them and the report")
+        library = training.library()
+        given = dict(parse_setting(s) for s in settings or ())
+        options = make_options(library.recipe_options(recipe.value), given)
+        report = library.cross_validate(data, folds, output, sentences=sentences, **options)
+        if as_json:
+            typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        else:
+            Console(highlight=False).print(*cv_tables(report))
+        return
     from ..evaluation.evaluate import evaluate as run_evaluate  # looked up now: tests replace it
 
     detector = common.load_detector(model)
@@ -66,3 +106,42 @@ def _per_technique_table(result: dict[str, Any]) -> Table:
 
 
 __all__ = ["evaluate"]
+
+
+def cv_tables(report: dict[str, Any]) -> list[Table]:
+    """The headline figures (mean ± sd over folds, and each fold's) and F1 per technique."""
+    names = {
+        "si": "SI F1",
+        "tc": "TC micro-F1",
+        "macro_tc": "TC macro-F1",
+        "flc": "FLC F1",
+        "ece": "ECE (calibrated)",
+        "ece_raw": "ECE (raw scores)",
+        "sentence_si": "SI, one line at a time",
+        "sentence_gap": "SI gap (article - lines)",
+    }
+    k = report["folds"]
+    head = Table(title=f"{k}-fold cross-validation (mean ± sd over folds)", title_justify="left")
+    for column in ("figure", "mean", "sd", *(f"fold {i}" for i in range(k))):
+        head.add_column(column, justify="left" if column == "figure" else "right")
+    for key, name in names.items():
+        if key in report["summary"]:
+            per = [_figure(fold, key) for fold in report["per_fold"]]
+            stats = report["summary"][key]
+            head.add_row(name, f"{stats['mean']:.4f}", f"{stats['sd']:.4f}", *(f"{v:.4f}" for v in per))
+    per_technique = Table(title="F1 per technique (mean ± sd over folds)", title_justify="left")
+    for column in ("technique", "TC F1", "FLC F1"):
+        per_technique.add_column(column, justify="left" if column == "technique" else "right")
+    for label in LABELS:
+        if label in report["per_technique"]:
+            row = report["per_technique"][label]
+            cells = (f"{row[t]['mean']:.3f} ± {row[t]['sd']:.3f}" for t in ("tc", "flc"))
+            per_technique.add_row(label, *cells)
+    return [head, per_technique]
+
+
+def _figure(fold: dict[str, Any], key: str) -> float:
+    if key == "sentence_gap":
+        return float(fold["si"]["f1"] - fold["sentence_si"]["f1"])
+    value = fold[key]
+    return float(value["f1"] if isinstance(value, dict) else value)

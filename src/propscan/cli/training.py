@@ -29,7 +29,7 @@ class Recipe(StrEnum):
     accurate = "accurate"
 
 
-def _library() -> ModuleType:
+def library() -> ModuleType:
     """propscan.train, once torch is known to be there (else the error with the install line)."""
     require("train", "torch")
     return importlib.import_module("propscan.train")  # looked up now: tests replace it
@@ -173,14 +173,14 @@ def train(
     }
     given: dict[str, Any] = dict(parse_setting(s) for s in settings or ())
     given.update({k: v for k, v in flags.items() if v is not None})
-    library = _library()
-    options = make_options(library.recipe_options(recipe.value), given)
+    lib = library()
+    options = make_options(lib.recipe_options(recipe.value), given)
     config_from(options).validate(teacher_cache=teacher_cache)  # every rule, before any work
     if reference is not None:
         options["reference"] = reference
     if teacher_cache is not None:
         options["teacher_cache"] = teacher_cache
-    library.train(data, split.value, output, **options)
+    lib.train(data, split.value, output, **options)
     typer.echo(f"model written to {output}")
 
 
@@ -207,7 +207,7 @@ def calibrate(
     """Refit a trained model's score calibration and write its new val ECE, card and plot."""
     if on_val and folds is not None:
         raise DataError("--on-val and --folds are two ways to calibrate: give one of them")
-    _library().calibrate(model, data, folds=folds, on_val=True if on_val else None)
+    library().calibrate(model, data, folds=folds, on_val=True if on_val else None)
     typer.echo(f"calibration written to {model}")
 
 

@@ -162,4 +162,28 @@ def _blocks(model: Model, text: str) -> Iterator[tuple[Block, bool]]:
     yield tokenize_block(model.tokenizer, *current), True
 
 
-__all__ = ["BATCHES_PER_FLUSH", "ModelScorer", "ScoredBlock", "Scorer"]
+class RememberingScorer:
+    """A Scorer that runs its inner scorer once per distinct stream of texts and batch size and
+    replays the scored blocks after that: tuning changes decoding settings only."""
+
+    def __init__(self, inner: Scorer) -> None:
+        self.inner = inner
+        self._memo: dict[tuple[int, tuple[str, ...]], list[ScoredBlock]] = {}
+
+    @property
+    def model(self) -> Model:
+        return self.inner.model
+
+    def score(self, texts: Iterable[str], batch_size: int) -> Iterator[ScoredBlock]:
+        key = (batch_size, tuple(texts))
+        if key not in self._memo:
+            self._memo[key] = list(self.inner.score(key[1], batch_size))
+        yield from self._memo[key]
+
+    def span_probs(
+        self, scored: ScoredBlock, lowered: str, offsets: list[tuple[int, int]], token_blend: float
+    ) -> np.ndarray:
+        return self.inner.span_probs(scored, lowered, offsets, token_blend)
+
+
+__all__ = ["BATCHES_PER_FLUSH", "ModelScorer", "RememberingScorer", "ScoredBlock", "Scorer"]

@@ -10,7 +10,9 @@ Every problem raises :class:`~propscan.errors.DataError` naming the file (and li
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ ARTICLES_DIR = "train-articles"
 LABELS_FILE = "train-task-tc.labels"
 SPLITS_FILE = "splits.json"
 ALL = "all"  # every article in train-articles, whatever splits.json says
+_FOLD = re.compile(r"(not-)?fold-(\d+)/(\d+)")
 
 
 @dataclass(frozen=True)
@@ -92,9 +95,32 @@ def read_template(path: str | Path) -> list[tuple[str, int, int]]:
     return rows
 
 
+def fold_of(article: str, folds: int) -> int:
+    """The cross-validation fold (0 .. folds-1) of an article, fixed by a hash of its id: no id
+    list is stored, and an article keeps its fold whatever else is in the corpus."""
+    return int.from_bytes(hashlib.sha256(article.encode("utf-8")).digest()[:8], "big") % folds
+
+
+def fold_split(fold: int, folds: int, *, held_out: bool) -> str:
+    """The split name of fold ``fold`` of ``folds`` (``held_out``) or of every other fold."""
+    return f"{'' if held_out else 'not-'}fold-{fold}/{folds}"
+
+
+def parse_fold(split: str) -> tuple[int, int, bool] | None:
+    """(fold, folds, held out?) of a fold split name ("fold-2/5", "not-fold-2/5"), else None."""
+    match = _FOLD.fullmatch(split)
+    if match is None:
+        return None
+    fold, folds = int(match.group(2)), int(match.group(3))
+    if folds < 2 or not 0 <= fold < folds:
+        raise DataError(f"split {split!r}: a fold split names fold I of K with K >= 2 and 0 <= I < K")
+    return fold, folds, not match.group(1)
+
+
 def load_split(data_dir: str | Path, split: str) -> list[Article]:
-    """The articles of ``split`` ("train", "val" or any key of splits.json, or "all") with their
-    gold spans, in the order splits.json lists them ("all": sorted by id)."""
+    """The articles of ``split`` with their gold spans: "train", "val" or any key of splits.json
+    (in the order it lists them), "all" (sorted by id), or a cross-validation fold of all articles,
+    "fold-I/K" (the articles of fold I of K) or "not-fold-I/K" (the others), sorted by id."""
     root = Path(data_dir)
     if not root.is_dir():
         raise DataError(f"corpus directory {root} does not exist; point to a folder laid out like the PTC")
@@ -102,7 +128,12 @@ def load_split(data_dir: str | Path, split: str) -> list[Article]:
     if not art_dir.is_dir():
         raise DataError(f"{art_dir} does not exist; a corpus directory holds {ARTICLES_DIR}/article<ID>.txt")
     paths = {article_id(p): p for p in art_dir.glob("*.txt") if p.is_file()}
-    ids = sorted(paths) if split == ALL else _split_ids(root / SPLITS_FILE, split)
+    fold = parse_fold(split)
+    if fold is not None:
+        i, k, held_out = fold
+        ids = [a for a in sorted(paths) if (fold_of(a, k) == i) == held_out]
+    else:
+        ids = sorted(paths) if split == ALL else _split_ids(root / SPLITS_FILE, split)
     for ident in ids:
         if ident not in paths:
             raise DataError(f"split {split!r} lists article {ident}, but {art_dir} has no article{ident}.txt")
@@ -129,8 +160,12 @@ def split_size(data_dir: str | Path, split: str) -> int:
     (load_split then reports what is wrong)."""
     root = Path(data_dir)
     try:
-        if split == ALL:
-            return sum(1 for _ in (root / ARTICLES_DIR).glob("article*.txt"))
+        fold = parse_fold(split)
+        if split == ALL or fold is not None:
+            ids = [article_id(p) for p in (root / ARTICLES_DIR).glob("article*.txt")]
+            if fold is None:
+                return len(ids)
+            return sum((fold_of(a, fold[1]) == fold[0]) == fold[2] for a in ids)
         return len(_split_ids(root / SPLITS_FILE, split))
     except (DataError, OSError):
         return 0

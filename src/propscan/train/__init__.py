@@ -25,4 +25,10 @@ def calibrate(model_dir: str | Path, data_dir: str | Path, **options: Any) -> Pa
     return module.calibrate(model_dir, data_dir, **options)  # type: ignore[no-any-return]
 
 
-__all__ = ["RECIPES", "TrainConfig", "calibrate", "recipe_options", "train"]
+def cross_validate(data_dir: str | Path, folds: int, output: str | Path, **options: Any) -> dict[str, Any]:
+    """Cross-validate a recipe; see :func:`propscan.train.crossval.cross_validate`."""
+    module: Any = require("train", "propscan.train.crossval")
+    return module.cross_validate(data_dir, folds, output, **options)  # type: ignore[no-any-return]
+
+
+__all__ = ["RECIPES", "TrainConfig", "calibrate", "cross_validate", "recipe_options", "train"]

@@ -16,6 +16,7 @@ from ..errors import DataError
 from ..evaluation.evaluate import evaluate
 from ..hub.config import ModelConfig
 from ..hub.weights import read_safetensors
+from ..io.ptc import parse_fold
 from ..techniques import LABELS
 from .calibration import calibrate
 from .card import model_card
@@ -46,8 +47,9 @@ def train(
     ``teacher_cache``: a directory where the teacher's labels are kept and reused between runs
     with the same teacher and articles (teacher.py), e.g. for several student seeds."""
     cfg = config_from(options)
-    if split not in ("train", "all"):
-        raise DataError(f"train on split 'train' or 'all', not {split!r}")
+    fold = parse_fold(split)
+    if split not in ("train", "all") and (fold is None or fold[2]):
+        raise DataError(f"train on split 'train', 'all' or 'not-fold-I/K' (cross-validation), not {split!r}")
     cfg.validate(teacher_cache=teacher_cache)
     device_of(cfg.device)  # refuse a device torch cannot use before any work
     load_late_modules()

@@ -3,44 +3,16 @@ token-channel blend and the multi-label cut-off."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..engine.detector import Detector
-from ..engine.model import Model
-from ..engine.scorer import ScoredBlock, Scorer
+from ..engine.scorer import RememberingScorer
 from ..evaluation.evaluate import EvalReport, evaluate
 from ..hub.config import ModelConfig
 
 TUNED = ("threshold", "single_token_threshold", "multi_label_threshold", "token_blend")  # on val
-
-
-class RememberingScorer:
-    """A Scorer that runs its inner scorer once per distinct stream of texts and batch size and
-    replays the scored blocks after that: tuning changes decoding settings only."""
-
-    def __init__(self, inner: Scorer) -> None:
-        self.inner = inner
-        self._memo: dict[tuple[int, tuple[str, ...]], list[ScoredBlock]] = {}
-
-    @property
-    def model(self) -> Model:
-        return self.inner.model
-
-    def score(self, texts: Iterable[str], batch_size: int) -> Iterator[ScoredBlock]:
-        key = (batch_size, tuple(texts))
-        if key not in self._memo:
-            self._memo[key] = list(self.inner.score(key[1], batch_size))
-        yield from self._memo[key]
-
-    def span_probs(
-        self, scored: ScoredBlock, lowered: str, offsets: list[tuple[int, int]], token_blend: float
-    ) -> np.ndarray:
-        return self.inner.span_probs(scored, lowered, offsets, token_blend)
 
 
 def tune(out: Path, data_dir: str | Path, cfg: ModelConfig, log: Any) -> tuple[ModelConfig, dict]:
@@ -90,4 +62,4 @@ def _f1(report: Any, metric: str) -> float:
     return report.tc if metric == "tc" else getattr(report, metric).f1
 
 
-__all__ = ["TUNED", "RememberingScorer", "tune"]
+__all__ = ["TUNED", "tune"]

@@ -1,0 +1,102 @@
+"""Cross-validation from out-of-fold predictions (propscan.evaluation.crossval), on the tiny hand-built
+encoder standing in for fold models; fold assignment of the corpus reader (propscan.io.ptc)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from propscan import Detector, Span
+from propscan.errors import DataError
+from propscan.evaluation.crossval import GRID, Fold, cross_validate_folds, fold_figures, tune
+from propscan.io.ptc import Article, fold_of, fold_split, load_split, parse_fold
+
+# the tiny model lights up these words: "evil" and "traitors" spans are gold, "corrupt" is not
+TEXTS = [
+    "They are evil traitors .\nThe plan is the plan .\nWe said it .",
+    "The city is corrupt .\nThey said the evil plan is a plan .",
+    "We are the people .\nIt is evil and they are traitors .",
+    "The people said it .\nThe plan of the city is corrupt .",
+]
+
+
+def _article(ident: str, text: str) -> Article:
+    spans = []
+    for word, label in (("evil", "Loaded_Language"), ("traitors", "Name_Calling,Labeling")):
+        at = text.find(word)
+        if at >= 0:
+            spans.append(Span(at, at + len(word), label, 1.0, word))
+    return Article(ident, text, sorted(spans))
+
+
+@pytest.fixture()
+def folds(tiny_model_dir: Path) -> list[Fold]:
+    articles = [_article(str(i), t) for i, t in enumerate(TEXTS)]
+    return [
+        Fold.of(i, Detector.load(tiny_model_dir, threads=1), articles[2 * i : 2 * i + 2]) for i in range(2)
+    ]
+
+
+def test_an_article_keeps_its_fold_and_fold_splits_partition_the_corpus(tmp_path: Path) -> None:
+    assert [fold_of(a, 5) for a in ("111", "222", "111")][::2] == [fold_of("111", 5)] * 2
+    root = tmp_path / "corpus"
+    (root / "train-articles").mkdir(parents=True)
+    for i in range(12):
+        (root / "train-articles" / f"article{100 + i}.txt").write_text(f"text {i}\n", "utf-8")
+    (root / "train-task-tc.labels").write_text("", "utf-8")
+    every = {a.id for a in load_split(root, "all")}
+    held = [{a.id for a in load_split(root, fold_split(i, 3, held_out=True))} for i in range(3)]
+    assert set().union(*held) == every and sum(map(len, held)) == len(every)  # each article once
+    rest = {a.id for a in load_split(root, fold_split(1, 3, held_out=False))}
+    assert rest == every - held[1]
+    assert parse_fold("not-fold-1/3") == (1, 3, False) and parse_fold("val") is None
+    with pytest.raises(DataError, match="fold I of K"):
+        load_split(root, "fold-3/3")
+
+
+def test_settings_are_chosen_from_the_grid_on_the_folds_given(folds: list[Fold]) -> None:
+    settings = tune(folds)
+    assert [value in GRID[name] for name, value in zip(GRID, settings, strict=True)] == [True] * 4
+    # the tiny model puts every hot word above 0.5: the gold spans are found at the first, highest
+    # threshold, and the lone-token rule must let one-word spans through
+    assert settings[1] <= 0.8
+
+
+def test_a_fold_is_scored_with_settings_and_a_map_from_the_other_folds_only(
+    folds: list[Fold], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import propscan.evaluation.crossval as cv
+
+    seen = []
+    real_tune = cv.tune
+
+    def spy(given, log=None):  # type: ignore[no-untyped-def]
+        seen.append([f.index for f in given])
+        return real_tune(given, log)
+
+    monkeypatch.setattr(cv, "tune", spy)
+    figures = fold_figures(folds[0], [folds[1]])
+    assert seen == [[1]]  # never the fold being scored
+    assert figures["si"]["recall"] == pytest.approx(1.0)  # every gold word found
+    assert figures["si"]["precision"] < 1.0  # "corrupt" lights up too, and has no gold span
+    assert 0.0 <= figures["ece"] <= 1.0 and figures["spans"] >= 2
+    assert figures["sentence_si"] == figures["si"]  # line by line finds the same words
+    assert {row["id"] for row in figures["oof"]} == {"0", "1"}
+    assert all(len(g[3]) == 14 for row in figures["oof"] for g in row["gold"])
+
+
+def test_the_report_has_mean_and_sd_per_figure_and_settings_from_all_folds(folds: list[Fold]) -> None:
+    report = cross_validate_folds(folds)
+    assert report["folds"] == 2 and len(report["per_fold"]) == 2
+    for key in ("si", "tc", "macro_tc", "flc", "ece", "sentence_si", "sentence_gap"):
+        stats = report["summary"][key]
+        values = [f["si"]["f1"] if key == "si" else None for f in report["per_fold"]]
+        assert set(stats) == {"mean", "sd", "se"}
+        if key == "si":
+            assert stats["mean"] == pytest.approx(sum(values) / 2)  # type: ignore[arg-type]
+    assert set(report["settings"]) == set(GRID)
+    assert report["calibration"]["method"] == "isotonic"
+    assert report["calibration_fit"]["spans"] == sum(len(row["spans"]) for row in report["oof"])
+    json.dumps(report)  # plain data, written as cv_report.json

@@ -1,0 +1,46 @@
+"""`propscan evaluate --folds K`: fold models trained on the other folds, resumable, reported.
+Needs the `train` extra (a tiny MiniLM run on the invented corpus of test_train)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+
+from propscan.errors import DataError
+from test_train import _corpus
+
+pytestmark = pytest.mark.slow
+TINY = {"epochs": 1, "max_tokens": 64, "train_overlap": 16, "layers": 1}
+
+
+def test_cross_validation_trains_a_model_per_fold_and_resumes(tmp_path: Path) -> None:
+    from propscan.train import cross_validate
+
+    corpus, out, lines = _corpus(tmp_path / "corpus"), tmp_path / "cv", []
+    report = cross_validate(corpus, 2, out, log=lines.append, **TINY)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cv_options.json",
+        "cv_report.json",
+        "fold0",
+        "fold1",
+        "oof.jsonl",
+    ]
+    for i in (0, 1):
+        config = json.loads((out / f"fold{i}" / "config.json").read_text("utf-8"))
+        assert config["train"]["split"] == f"not-fold-{i}/2"  # never its own fold's articles
+    oof = [json.loads(line) for line in (out / "oof.jsonl").read_text("utf-8").splitlines()]
+    assert sorted(row["id"] for row in oof) == ["100", "101", "102", "103"]  # every article held out once
+    assert {row["fold"] for row in oof} == {0, 1}
+    assert report["summary"]["si"]["mean"] >= 0 and "sentence_si" in report["summary"]
+    assert json.loads((out / "cv_report.json").read_text("utf-8"))["settings"] == report["settings"]
+    lines.clear()
+    cross_validate(corpus, 2, out, log=lines.append, **TINY)  # a rerun trains nothing
+    assert sum("reusing" in line for line in lines) == 2 and not any("training on" in line for line in lines)
+    with pytest.raises(DataError, match="another run"):
+        cross_validate(corpus, 2, out, log=lines.append, **{**TINY, "epochs": 2})
+    with pytest.raises(DataError, match=r"\{fold\}"):
+        cross_validate(corpus, 2, tmp_path / "t", log=lines.append, teacher="fast", **TINY)
