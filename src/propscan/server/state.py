@@ -21,7 +21,7 @@ Fetch = Callable[..., Record]  # fetch(url, *, allow_private: bool) -> Record, l
 
 @dataclass(frozen=True)
 class Limits:
-    """What one request may carry. Each is stated in the README and in the error that enforces it."""
+    """What one request may carry. Each is stated in docs/server.md and in the error that enforces it."""
 
     max_body_bytes: int = 2_000_000  # any request body -> 413
     max_text_chars: int = 500_000  # one text, pasted or extracted -> 413 (about 100 pages)

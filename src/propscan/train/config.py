@@ -61,7 +61,7 @@ class TrainConfig:
     calibration_folds: int = 2
     # ... or, where fold models cost too much (MPNet: 2 more trainings of ~40 minutes on 2 cores),
     # fit the map on the model's own val spans and report an ECE cross-fitted over alternate val
-    # articles (propscan.evaluate.cross_fitted_calibration).
+    # articles (propscan.evaluation.calibrate.cross_fitted_calibration).
     calibrate_on_val: bool = False
     # Distillation: a model directory (or name) whose technique distribution on each gold span is
     # mixed into the span targets with this weight; "" trains on the gold labels alone.
@@ -93,11 +93,6 @@ class TrainConfig:
     # (teacher labelling, export, tuning, calibration) runs on the CPU through ONNX Runtime, as in
     # production. Results of a GPU run are not bit-identical to a CPU run of the same seed.
     device: str = "auto"
-
-    # Modules that training and calibration import only when they reach them (after the epochs:
-    # export, quantization, evaluation, speed). They are loaded before any work, so that a source tree
-    # changed during an hour of training (a checkout, a pull) cannot end the run with a mix of old and
-    # new code. tests/test_train.py checks that every function-level import of propscan.train is here.
 
     def validate(self, *, teacher_cache: str | Path | None = None) -> None:
         """Refuse options that contradict each other or the base encoder, before any work."""

@@ -150,7 +150,7 @@ def _store_fp16(path: Path, min_size: int = 1 << 20) -> None:
 def split_base(path: Path, fp32_path: Path, base_weights: dict, adapters: dict | None = None) -> None:
     """Move every large initializer that is a function of the base weights alone (the frozen
     layers, quantized or not) out of ``path`` into base.bin beside it, recomputed by
-    propscan.basepart's quantizers, and write the recipe (base.json) that rebuilds base.bin.
+    propscan.hub.basepart's quantizers, and write the recipe (base.json) that rebuilds base.bin.
     ``adapters`` ({key: (A, B, scale)}): those base weights enter merged with their adapter, which
     the install merges again from lora.npz."""
     import hashlib

@@ -104,7 +104,7 @@ class Net(nn.Module):
         return self.token_head(hidden), hidden  # (B, T, 1+L), (B, T, H)
 
     # A frozen bottom lets training run the encoder's lower layers once per window (see
-    # propscan.train.features) and only the top layers every step; the export is the whole net.
+    # propscan.train.cache) and only the top layers every step; the export is the whole net.
     def frozen_parameters(self) -> list[nn.Parameter]:
         enc = self.encoder
         frozen = list(enc.embeddings.parameters())
@@ -166,7 +166,7 @@ class Net(nn.Module):
 
 
 def pool(h: torch.Tensor, masks: torch.Tensor, context: torch.Tensor, feats: torch.Tensor) -> torch.Tensor:
-    """(S, 4H + F) span vectors; mirrors propscan.decode.BlockOutput.pool in numpy."""
+    """(S, 4H + F) span vectors; mirrors propscan.engine.decode.BlockScores.pool in numpy."""
     mean = torch.einsum("st,sth->sh", (masks / masks.sum(1, keepdim=True).clamp(min=1)).to(h.dtype), h)
     ctx = torch.einsum("st,sth->sh", (context / context.sum(1, keepdim=True).clamp(min=1)).to(h.dtype), h)
     peak = h.masked_fill(masks[..., None] == 0, -1e4).amax(1)  # (S, H)
