@@ -58,10 +58,23 @@ def test_an_article_keeps_its_fold_and_fold_splits_partition_the_corpus(tmp_path
 
 def test_settings_are_chosen_from_the_grid_on_the_folds_given(folds: list[Fold]) -> None:
     settings = tune(folds)
-    assert [value in GRID[name] for name, value in zip(GRID, settings, strict=True)] == [True] * 4
-    # the tiny model puts every hot word above 0.5: the gold spans are found at the first, highest
-    # threshold, and the lone-token rule must let one-word spans through
-    assert settings[1] <= 0.8
+    assert all(settings.to_dict()[name] in values for name, values in GRID.items())
+    assert settings.technique_bias is None  # only asked for with bias=True
+    # the tiny model puts every hot word above 0.5, and the lone-token rule must let one-word spans
+    # through: the gold spans are all one word
+    assert settings.single_token_threshold <= 0.8
+
+
+def test_technique_offsets_never_lower_the_objective_they_are_fitted_for(folds: list[Fold]) -> None:
+    from propscan.evaluation.crossval import BIAS_GRID, fit_bias, macro_f1, tc_of
+
+    gold = {s.technique for f in folds for a in f.articles for s in a.spans}
+    bias = fit_bias(folds, 0.0)
+    assert len(bias) == 14 and all(b in BIAS_GRID for b in bias)
+    plain, plain_per = tc_of(folds, 0.0)
+    fitted, fitted_per = tc_of(folds, 0.0, bias)
+    assert fitted + macro_f1(fitted_per, gold) >= plain + macro_f1(plain_per, gold)
+    assert tune(folds, bias=True).technique_bias == bias
 
 
 def test_a_fold_is_scored_with_settings_and_a_map_from_the_other_folds_only(
@@ -72,9 +85,9 @@ def test_a_fold_is_scored_with_settings_and_a_map_from_the_other_folds_only(
     seen = []
     real_tune = cv.tune
 
-    def spy(given, log=None):  # type: ignore[no-untyped-def]
+    def spy(given, log=None, **options):  # type: ignore[no-untyped-def]
         seen.append([f.index for f in given])
-        return real_tune(given, log)
+        return real_tune(given, log, **options)
 
     monkeypatch.setattr(cv, "tune", spy)
     figures = fold_figures(folds[0], [folds[1]])

@@ -157,10 +157,79 @@ def calibration_section(config: ModelConfig, val: dict) -> list[str]:
     return [*lines, ""]
 
 
+CV_FIGURES = {
+    "si": "SI F1",
+    "tc": "TC micro-F1",
+    "macro_tc": "TC macro-F1 (mean over techniques)",
+    "flc": "FLC F1",
+    "ece": "ECE of the calibrated scores",
+    "ece_raw": "ECE of the raw scores",
+    "sentence_si": "SI F1, each line analysed alone",
+    "sentence_gap": "SI gap (whole article - line by line)",
+}
+
+
+def cv_section(report: dict[str, Any], n_articles: int | None = None) -> list[str]:
+    """The measured-scores and calibration sections of a model shipped from a cross-validation."""
+    k = report["folds"]
+    where = f" over all {n_articles} articles" if n_articles else ""
+    lines = [
+        f"## Measured scores ({k}-fold cross-validation{where}, mean ± sd over folds)",
+        "",
+        f"Each fold is scored by a model of this recipe trained on the other {k - 1} folds' articles. Its "
+        "decision settings were chosen, and its span scores calibrated, on the other folds' predictions "
+        "only, so no figure below was tuned on the articles it is measured on. The shipped model is "
+        "trained on every article with the settings and score map chosen on all folds.",
+        "",
+        "| figure | mean | sd |",
+        "|---|---|---|",
+    ]
+    for key, name in CV_FIGURES.items():
+        if key in report["summary"]:
+            stats = report["summary"][key]
+            lines.append(f"| {name} | {stats['mean']:.4f} | {stats['sd']:.4f} |")
+    lines += ["", "| technique | TC F1 | FLC F1 |", "|---|---|---|"]
+    for label in LABELS:
+        per = report["per_technique"].get(label)
+        if per:
+            lines.append(
+                f"| {label} | {per['tc']['mean']:.3f} ± {per['tc']['sd']:.3f} "
+                f"| {per['flc']['mean']:.3f} ± {per['flc']['sd']:.3f} |"
+            )
+    fit = report["calibration_fit"]
+    settings = report["settings"]
+    bias = settings.get("technique_bias")
+    lines += [
+        "",
+        "## Decision settings and calibration",
+        "",
+        f"Chosen on the out-of-fold predictions of all {k} folds: token probability "
+        f"{settings['threshold']}, lone-token runs {settings['single_token_threshold']}, token-channel "
+        f"blend {settings['token_blend']}, extra technique labels from probability "
+        f"{settings['multi_label_threshold']}"
+        + (
+            "; per-technique log offsets on the technique distribution "
+            + ", ".join(f"{label} {b:+g}" for label, b in zip(LABELS, bias, strict=True) if b)
+            if bias
+            else ""
+        )
+        + ".",
+        "",
+        "A span's score is the probability that it is right (a gold span of the same technique overlaps "
+        f"it): raw scores are mapped by an isotonic fit on the {fit['spans']} out-of-fold spans of the "
+        f"{k} fold models ({fit['share_right']:.0%} of them right). The ECE above is cross-fitted: each "
+        f"fold's spans were mapped by a fit on the other folds' spans ({BINS} equal-width bins; pooled "
+        f"over all folds: {report['ece_pooled']:.4f}).",
+        "",
+    ]
+    return lines
+
+
 __all__ = [
     "CITATION",
     "calibration_limit",
     "calibration_section",
+    "cv_section",
     "method_phrase",
     "reliability_table",
     "scores_section",

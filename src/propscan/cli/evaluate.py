@@ -47,6 +47,14 @@ def evaluate(
     sentences: Annotated[
         bool, typer.Option(help="With --folds: also score each article analysed one line at a time.")
     ] = True,
+    technique_bias: Annotated[
+        bool,
+        typer.Option(
+            "--technique-bias",
+            help="With --folds: also fit per-technique offsets (more of the rare techniques) on the "
+            "other folds, and report what they do.",
+        ),
+    ] = False,
 ) -> None:
     """Score a model on a corpus split: SI, TC and FLC, and F1 per technique (or cross-validate a
     recipe with --folds K)."""
@@ -56,7 +64,9 @@ def evaluate(
         library = training.library()
         given = dict(parse_setting(s) for s in settings or ())
         options = make_options(library.recipe_options(recipe.value), given)
-        report = library.cross_validate(data, folds, output, sentences=sentences, **options)
+        report = library.cross_validate(
+            data, folds, output, sentences=sentences, technique_bias=technique_bias, **options
+        )
         if as_json:
             typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         else:

@@ -31,16 +31,21 @@ def list_(
         bool, typer.Option("--cards", help="Print each model's full card after the list.")
     ] = False,
 ) -> None:
-    """Each named model: installed or not, val scores (SI, TC, FLC F1, ECE), speed, card path."""
+    """Each named model: installed or not, measured scores (SI, TC, FLC F1, ECE), speed, card path."""
     models = registry.list_models()
     if as_json:
         typer.echo(json.dumps([m.to_dict() for m in models], indent=2))
         return
-    table = Table(title="propscan models (val split, trained on train only)", title_justify="left")
-    for column in ("name", "status", "base", "SI F1", "TC F1", "FLC F1", "ECE", "articles/s"):
+    table = Table(
+        title="propscan models (cross-validated means, or val scores of a train-split twin where marked)",
+        title_justify="left",
+    )
+    for column in ("name", "status", "base", "measured", "SI F1", "TC F1", "FLC F1", "ECE", "articles/s"):
         table.add_column(column, overflow="fold")
     for m in models:
-        val = m.config.scores.get("val", {})
+        cv = m.config.scores.get("cv")
+        val = cv or m.config.scores.get("val", {})
+        measured = f"{cv['folds']}-fold CV" if cv else "val"
         status = "ready" if not m.needs_install else ("installed" if m.installed else "not installed")
         if m.name == DEFAULT_MODEL:
             status += " (default)"
@@ -48,6 +53,7 @@ def list_(
             m.name,
             status if m.installed else f"[yellow]{status}[/]: propscan models install {m.name}",
             str(m.base_model or "-"),
+            measured,
             _score(val, "si"),
             _score(val, "tc"),
             _score(val, "flc"),

@@ -114,6 +114,13 @@ def train(
             "0.5; 1 trains on the teacher's distribution alone).",
         ),
     ] = None,
+    cv: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --split all: a cross-validation run of the same options ('propscan evaluate "
+            "--folds K --output DIR') whose decision settings, score map and figures this model takes."
+        ),
+    ] = None,
     reference: Annotated[
         Path | None,
         typer.Option(
@@ -178,6 +185,8 @@ def train(
     config_from(options).validate(teacher_cache=teacher_cache)  # every rule, before any work
     if reference is not None:
         options["reference"] = reference
+    if cv is not None:
+        options["cv"] = cv
     if teacher_cache is not None:
         options["teacher_cache"] = teacher_cache
     lib.train(data, split.value, output, **options)

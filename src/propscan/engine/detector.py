@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..document import Document, Span
-from ..errors import InputError, InvalidSpanError
+from ..errors import InputError, InvalidSpanError, ModelError
 from ..hub.config import ModelConfig
 from ..techniques import LABELS
 from .calibration import Calibrator
@@ -20,7 +20,7 @@ from .decode import decode_block
 from .features import lower
 from .load import Opened, open_model
 from .model import Model
-from .scorer import Scorer
+from .scorer import ScoredBlock, Scorer
 
 BATCH_SIZE = 8  # windows per forward pass: the default everywhere, and the batch the models were tuned at
 
@@ -60,6 +60,12 @@ class Detector:
     def config(self, config: ModelConfig) -> None:  # tuning swaps configs: keep the score map in step
         self._config = config
         self._score_map = Calibrator.from_json(config.calibration)
+        bias = config.technique_bias
+        if bias is not None and len(bias) != len(LABELS):
+            raise ModelError(
+                f"technique_bias has {len(bias)} values; the model knows {len(LABELS)} techniques"
+            )
+        self._bias = None if bias is None else np.exp(np.asarray(bias, dtype=np.float64))
 
     @classmethod
     def load(
@@ -125,10 +131,7 @@ class Detector:
         for scored in self.scorer.score(checked, batch_size):
             if scored.has_tokens:
                 lowered = lower(scored.text) if lowered is None else lowered
-                blend = self.config.token_blend
-                technique_probs = functools.partial(
-                    self.scorer.span_probs, scored, lowered, token_blend=blend
-                )
+                technique_probs = functools.partial(self._technique_probs, scored, lowered)
                 spans += decode_block(
                     scored.text,
                     scored.block,
@@ -195,8 +198,18 @@ class Detector:
             idx = [i for i, (s, _) in enumerate(offsets) if b0 <= s < b1]
             if idx:
                 where = [offsets[i] for i in idx]
-                result[idx] = self.scorer.span_probs(scored, lowered, where, self.config.token_blend)
+                result[idx] = self._technique_probs(scored, lowered, where)
         return chars, result
+
+    def _technique_probs(
+        self, scored: ScoredBlock, lowered: str, offsets: list[tuple[int, int]]
+    ) -> np.ndarray:
+        """(S, L) technique distribution of spans in a block, with the decoding settings applied."""
+        probs = self.scorer.span_probs(scored, lowered, offsets, self.config.token_blend)
+        if self._bias is not None:
+            probs = probs * self._bias
+            probs = probs / probs.sum(axis=1, keepdims=True)
+        return probs
 
 
 class EnsembleDetector(Detector):

@@ -14,16 +14,21 @@ preference on ties.
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-from ..document import Document, Span
+import numpy as np
+
+from ..document import Document
 from ..engine.calibration import Calibrator
 from ..engine.detector import Detector
 from ..engine.scorer import RememberingScorer
+from ..errors import DataError
 from ..hub.config import ModelConfig
 from ..io.ptc import Article
 from ..techniques import LABELS
@@ -37,8 +42,27 @@ GRID: dict[str, tuple[float, ...]] = {
     "multi_label_threshold": (0.2, 0.3, 0.4, 0.5, 1.01),
 }
 SETTINGS = tuple(GRID)
-Settings = tuple[float, float, float, float]  # in SETTINGS order
+REPORT = "cv_report.json"  # in a cross-validation run directory
+BIAS_GRID = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)  # log offsets tried per technique
+Bias = tuple[float, ...] | None
 Log = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Decision settings of a model: what tuning chooses and a model config records."""
+
+    threshold: float
+    single_token_threshold: float
+    token_blend: float
+    multi_label_threshold: float
+    technique_bias: Bias = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {name: getattr(self, name) for name in SETTINGS}
+        if self.technique_bias is not None:
+            out["technique_bias"] = list(self.technique_bias)
+        return out
 
 
 @dataclass
@@ -49,8 +73,7 @@ class Fold:
     detector: Detector  # over a RememberingScorer: the encoder runs once per article
     plain: Detector  # the same model without the memory (for texts analysed once)
     articles: list[Article]
-    _docs: dict[tuple[float, ...], list[Document]] = field(default_factory=dict)
-    _labels: dict[float, list[list[str]]] = field(default_factory=dict)
+    _docs: dict[Settings, list[Document]] = field(default_factory=dict)
     _probs: dict[float, list[Any]] = field(default_factory=dict)
 
     @classmethod
@@ -59,13 +82,13 @@ class Fold:
         return cls(index, memo, detector, articles)
 
     def configured(self, settings: Settings) -> ModelConfig:
-        threshold, single, blend, multi = settings
         return replace(
             self.detector.config,
-            threshold=threshold,
-            single_token_threshold=single,
-            token_blend=blend,
-            multi_label_threshold=multi,
+            threshold=settings.threshold,
+            single_token_threshold=settings.single_token_threshold,
+            token_blend=settings.token_blend,
+            multi_label_threshold=settings.multi_label_threshold,
+            technique_bias=settings.technique_bias,
             calibration=None,
         )
 
@@ -77,33 +100,37 @@ class Fold:
             self._docs[settings] = self.detector.analyze_many([a.text for a in self.articles])
         return self._docs[settings]
 
-    def classified(self, blend: float) -> list[list[str]]:
-        """The technique given to each gold label row of each held-out article at ``blend``."""
-        if blend not in self._labels:
-            self.detector.config = replace(self.detector.config, token_blend=blend, calibration=None)
-            labels, probs = [], []
-            for article in self.articles:
-                offsets = [(s.start, s.end) for s in article.spans]
-                p = self.detector.classify_probs(article.text, offsets)
-                probs.append(p)
-                labels.append([s.technique for s in _ranked(article.text, offsets, p)])
-            self._labels[blend], self._probs[blend] = labels, probs
-        return self._labels[blend]
-
-    def technique_probs(self, blend: float) -> list[Any]:
-        self.classified(blend)
+    def technique_probs(self, blend: float) -> list[np.ndarray]:
+        """(S, L) technique distribution of each held-out article's gold label rows at ``blend``,
+        before technique offsets (those are applied by :func:`labels_of`)."""
+        if blend not in self._probs:
+            self.detector.config = replace(
+                self.detector.config, token_blend=blend, technique_bias=None, calibration=None
+            )
+            self._probs[blend] = [
+                self.detector.classify_probs(a.text, [(s.start, s.end) for s in a.spans])
+                for a in self.articles
+            ]
         return self._probs[blend]
 
+    def classified(self, blend: float, bias: Bias = None) -> list[list[str]]:
+        """The technique given to each gold label row of each held-out article."""
+        return [
+            labels_of(a, p, bias) for a, p in zip(self.articles, self.technique_probs(blend), strict=True)
+        ]
 
-def _ranked(text: str, offsets: list[tuple[int, int]], probs: Any) -> list[Span]:
-    """As Detector.classify_spans: a span given k times gets its k most likely techniques."""
-    out: list[Span] = []
+
+def labels_of(article: Article, probs: np.ndarray, bias: Bias) -> list[str]:
+    """As Detector.classify: a span given k times gets its k most likely techniques, after the
+    technique offsets ``bias``."""
+    if bias is not None:
+        probs = probs * np.exp(np.asarray(bias))
+    out = []
     seen: dict[tuple[int, int], int] = {}
-    for (start, end), p in zip(offsets, probs, strict=True):
-        rank = seen.get((start, end), 0)
-        seen[(start, end)] = rank + 1
-        label = int((-p).argsort()[min(rank, len(LABELS) - 1)])
-        out.append(Span(start, end, LABELS[label], float(p[label])))
+    for span, p in zip(article.spans, probs, strict=True):
+        rank = seen.get((span.start, span.end), 0)
+        seen[(span.start, span.end)] = rank + 1
+        out.append(LABELS[int((-p).argsort(kind="stable")[min(rank, len(LABELS) - 1)])])
     return out
 
 
@@ -116,10 +143,10 @@ def si_of(folds: Sequence[Fold], settings: Settings) -> PRF:
     return si_score(pred, gold)
 
 
-def tc_of(folds: Sequence[Fold], blend: float) -> tuple[float, dict[str, PRF]]:
+def tc_of(folds: Sequence[Fold], blend: float, bias: Bias = None) -> tuple[float, dict[str, PRF]]:
     pred, gold = [], []
     for fold in folds:
-        for article, labels in zip(fold.articles, fold.classified(blend), strict=True):
+        for article, labels in zip(fold.articles, fold.classified(blend, bias), strict=True):
             pred += [
                 (article.id, s.start, s.end, label) for s, label in zip(article.spans, labels, strict=True)
             ]
@@ -136,8 +163,9 @@ def flc_of(folds: Sequence[Fold], settings: Settings) -> tuple[PRF, dict[str, PR
     return flc_score(pred, gold)
 
 
-def tune(folds: Sequence[Fold], log: Log | None = None) -> Settings:
-    """Decision settings chosen on the predictions of ``folds`` (see the module docstring)."""
+def tune(folds: Sequence[Fold], log: Log | None = None, *, bias: bool = False) -> Settings:
+    """Decision settings chosen on the predictions of ``folds`` (see the module docstring); with
+    ``bias``, also per-technique offsets that maximise the mean of TC micro- and macro-F1."""
 
     def best(values: Sequence[Any], score: Callable[[Any], float]) -> Any:
         scored = [(score(v), -i, v) for i, v in enumerate(values)]
@@ -145,13 +173,42 @@ def tune(folds: Sequence[Fold], log: Log | None = None) -> Settings:
 
     blend0, multi0 = GRID["token_blend"][0], GRID["multi_label_threshold"][-1]
     pairs = [(t, s) for t in GRID["threshold"] for s in GRID["single_token_threshold"]]
-    threshold, single = best(pairs, lambda ts: si_of(folds, (*ts, blend0, multi0)).f1)
+    threshold, single = best(pairs, lambda ts: si_of(folds, Settings(ts[0], ts[1], blend0, multi0)).f1)
     blend = best(GRID["token_blend"], lambda b: tc_of(folds, b)[0])
-    multi = best(GRID["multi_label_threshold"], lambda m: flc_of(folds, (threshold, single, blend, m))[0].f1)
-    chosen: Settings = (threshold, single, blend, multi)
+    offsets = fit_bias(folds, blend) if bias else None
+
+    def flc(multi: float) -> float:
+        return flc_of(folds, Settings(threshold, single, blend, multi, offsets))[0].f1
+
+    multi = best(GRID["multi_label_threshold"], flc)
+    chosen = Settings(threshold, single, blend, multi, offsets)
     if log:
-        log(f"settings on folds {[f.index for f in folds]}: {dict(zip(SETTINGS, chosen, strict=True))}")
+        log(f"settings on folds {[f.index for f in folds]}: {chosen.to_dict()}")
     return chosen
+
+
+def fit_bias(folds: Sequence[Fold], blend: float, rounds: int = 2) -> tuple[float, ...]:
+    """Per-technique log offsets on the technique distributions, one technique at a time over
+    BIAS_GRID (``rounds`` passes), maximising the mean of TC micro- and macro-F1 on ``folds``."""
+    gold = {s.technique for f in folds for a in f.articles for s in a.spans}
+
+    def objective(bias: tuple[float, ...]) -> float:
+        micro, per = tc_of(folds, blend, bias)
+        return (micro + macro_f1(per, gold)) / 2
+
+    bias = [0.0] * len(LABELS)
+    current = objective(tuple(bias))
+    for _ in range(rounds):
+        changed = False
+        for k in range(len(LABELS)):
+            for value in BIAS_GRID:
+                trial = [*bias[:k], value, *bias[k + 1 :]]
+                score = objective(tuple(trial))
+                if score > current + 1e-9:
+                    bias, current, changed = trial, score, True
+        if not changed:
+            break
+    return tuple(bias)
 
 
 def score_map(folds: Sequence[Fold], settings: Settings) -> Calibrator:
@@ -205,12 +262,12 @@ def macro_f1(per: dict[str, PRF], gold_labels: set[str]) -> float:
 
 
 def fold_figures(
-    fold: Fold, others: Sequence[Fold], log: Log | None = None, sentences: bool = True
+    fold: Fold, others: Sequence[Fold], log: Log | None = None, sentences: bool = True, bias: bool = False
 ) -> dict[str, Any]:
     """Figures of ``fold`` with settings tuned on, and spans calibrated by a map fitted on, ``others``."""
-    settings = tune(others, log)
+    settings = tune(others, log, bias=bias)
     si = si_of([fold], settings)
-    tc, tc_per = tc_of([fold], settings[2])
+    tc, tc_per = tc_of([fold], settings.token_blend, settings.technique_bias)
     flc, flc_per = flc_of([fold], settings)
     gold_labels = {s.technique for a in fold.articles for s in a.spans}
     raw_scores, hits = _hits([fold], settings)
@@ -219,7 +276,7 @@ def fold_figures(
     figures: dict[str, Any] = {
         "fold": fold.index,
         "articles": len(fold.articles),
-        "settings": dict(zip(SETTINGS, settings, strict=True)),
+        "settings": settings.to_dict(),
         "si": si.to_dict(),
         "tc": tc,
         "macro_tc": macro_f1(tc_per, gold_labels),
@@ -251,7 +308,10 @@ def _oof_rows(fold: Fold, settings: Settings, mapped: Calibrator) -> list[dict[s
     """The fold's out-of-fold predictions: spans (raw and calibrated score) at its settings, and
     the technique distribution of every gold span at its blend (for calibration and analysis)."""
     rows = []
-    probs = fold.technique_probs(settings[2])
+    probs = fold.technique_probs(settings.token_blend)
+    if settings.technique_bias is not None:
+        probs = [p * np.exp(np.asarray(settings.technique_bias)) for p in probs]
+        probs = [p / p.sum(axis=1, keepdims=True) for p in probs]
     for article, doc, p in zip(fold.articles, fold.documents(settings), probs, strict=True):
         rows.append(
             {
@@ -270,6 +330,19 @@ def _oof_rows(fold: Fold, settings: Settings, mapped: Calibrator) -> list[dict[s
     return rows
 
 
+def read_report(directory: str | Path) -> dict[str, Any]:
+    """The cross-validation report of a run directory (``propscan evaluate --folds K --output DIR``)."""
+    path = Path(directory) / REPORT
+    how = "run 'propscan evaluate --folds K --output DIR'"
+    try:
+        report = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path} is not a cross-validation report ({exc}): {how}") from exc
+    if not isinstance(report, dict) or not {"settings", "summary", "calibration"} <= set(report):
+        raise DataError(f"{path} is not a complete cross-validation report: {how}")
+    return report
+
+
 def mean_sd(values: Sequence[float]) -> dict[str, float]:
     return {
         "mean": statistics.fmean(values),
@@ -279,11 +352,11 @@ def mean_sd(values: Sequence[float]) -> dict[str, float]:
 
 
 def cross_validate_folds(
-    folds: Sequence[Fold], log: Log | None = None, sentences: bool = True
+    folds: Sequence[Fold], log: Log | None = None, sentences: bool = True, bias: bool = False
 ) -> dict[str, Any]:
     """Every fold's figures (nested), their mean ± sd, and the settings and score map chosen on
     all folds together (what a model trained on all articles ships with)."""
-    per_fold = [fold_figures(f, [o for o in folds if o is not f], log, sentences) for f in folds]
+    per_fold = [fold_figures(f, [o for o in folds if o is not f], log, sentences, bias) for f in folds]
     pooled = [pair for fig in per_fold for pair in fig.pop("scores")]
     oof = [row for fig in per_fold for row in fig.pop("oof")]
     headline = {
@@ -305,7 +378,7 @@ def cross_validate_folds(
         for label in LABELS
         if any(label in f["per_technique"] for f in per_fold)
     }
-    final = tune(folds, log)
+    final = tune(folds, log, bias=bias)
     mapped = score_map(folds, final)
     scores, hits = _hits(folds, final)
     return {
@@ -315,7 +388,7 @@ def cross_validate_folds(
         "ece_pooled": ece([s for s, _ in pooled], [h for _, h in pooled]),
         "per_fold": per_fold,
         "per_technique": per_technique,
-        "settings": dict(zip(SETTINGS, final, strict=True)),
+        "settings": final.to_dict(),
         "calibration": mapped.to_json(),
         "calibration_fit": {
             "on": f"out-of-fold spans of {len(folds)} fold models",
@@ -327,4 +400,15 @@ def cross_validate_folds(
     }
 
 
-__all__ = ["GRID", "SETTINGS", "Fold", "cross_validate_folds", "fold_figures", "mean_sd", "tune"]
+__all__ = [
+    "GRID",
+    "SETTINGS",
+    "Fold",
+    "Settings",
+    "cross_validate_folds",
+    "fit_bias",
+    "fold_figures",
+    "mean_sd",
+    "read_report",
+    "tune",
+]

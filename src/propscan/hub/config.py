@@ -53,6 +53,9 @@ class ModelConfig:
     single_token_threshold: float = 0.6  # lone-token runs are mostly noise: they need this much
     multi_label_threshold: float = 0.5  # a span also gets every other technique this likely
     token_blend: float = 0.0  # weight of the token head's technique channels in a span's label
+    # per-technique log offsets added to a span's technique distribution (in LABELS order), chosen
+    # by cross-validation to name rare techniques more often; None: no offsets
+    technique_bias: tuple[float, ...] | None = None
     # the encoder's special token ids (BERT tokenizers say [CLS]/[SEP]; MPNet's <s>/</s>)
     pad_id: int | None = None
     cls_id: int | None = None
@@ -100,7 +103,7 @@ class ModelConfig:
             value = getattr(self, f.name)
             if f.name == "extra" or value is None or (f.name in ("train", "scores") and not value):
                 continue
-            if f.name == "labels":
+            if f.name in ("labels", "technique_bias"):
                 value = list(value)
             elif isinstance(value, EnsembleSpec):
                 value = value.to_json()
@@ -156,6 +159,12 @@ def _field(name: str, value: Any, source: str | Path) -> Any:
         if not isinstance(value, dict):
             raise bad("a JSON object")
         return value
+    if name == "technique_bias":
+        if not isinstance(value, list) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value
+        ):
+            raise bad("a list of numbers, one per technique")
+        return tuple(float(v) for v in value)
     if name == "labels":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad("a list of technique labels")

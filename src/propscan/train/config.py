@@ -79,6 +79,13 @@ class TrainConfig:
     # unlabelled articles. The copies depend on the articles alone (noise seed NOISE_SEED), not on
     # ``seed``, so student seeds share them and --teacher-cache reuses their labels.
     noisy_copies: int = 0
+    # > 0: also train on crops of each article (1 to 3 consecutive lines, i.e. sentences, starting
+    # at about this share of its lines), so a sentence, a paragraph or a post analysed on its own
+    # gets spans as good as inside its article. Crops stay in their article's fold.
+    crops: float = 0.0
+    # A folder of the SemEval-2021 Task 6 span files (shared/extra/semeval2021-task6): its meme
+    # texts, mapped to the 14 PTC labels, are trained on beside the articles, in every fold. "" : none.
+    semeval2021: str = ""
     fp32_ffn_layers: tuple[int, ...] = ()  # FFN output projections left unquantized (see export)
     # > 0: quantize those projections as well, all but their k largest input channels, which stay
     # fp32 (train/outliers.py); the channels are picked on training windows (_calibration_feeds).
@@ -124,6 +131,14 @@ class TrainConfig:
                 raise DataError(
                     f"{name} is a share of the targets between 0 and 1, not {getattr(self, name)!r}"
                 )
+        if not 0.0 <= self.crops <= 1.0:
+            raise DataError(
+                f"crops is the share of each article's lines that start a crop, 0 to 1, not {self.crops!r}"
+            )
+        if self.semeval2021 and not Path(self.semeval2021).is_dir():
+            raise DataError(
+                f"semeval2021 {self.semeval2021!r} is not a folder: give shared/extra/semeval2021-task6"
+            )
         for name in ("epochs", "batch_size", "max_tokens"):
             if getattr(self, name) < 1:
                 raise DataError(f"{name} must be at least 1, not {getattr(self, name)!r}")

@@ -21,14 +21,13 @@ from typing import Any
 
 from ..engine.detector import Detector
 from ..errors import DataError, ModelError
-from ..evaluation.crossval import Fold, cross_validate_folds
+from ..evaluation.crossval import REPORT, Fold, cross_validate_folds
 from ..hub.checksums import verify
 from ..io.ptc import fold_split, load_split
 from .config import config_from
 from .run import train
 
 OPTIONS = "cv_options.json"
-REPORT = "cv_report.json"
 OOF = "oof.jsonl"
 
 
@@ -39,6 +38,7 @@ def cross_validate(
     *,
     log: Any = print,
     sentences: bool = True,
+    technique_bias: bool = False,
     teacher_cache: str | Path | None = None,
     **options: Any,
 ) -> dict[str, Any]:
@@ -74,25 +74,13 @@ def cross_validate(
         Fold.of(i, Detector.load(out / f"fold{i}"), load_split(data_dir, fold_split(i, folds, held_out=True)))
         for i in range(folds)
     ]
-    report = cross_validate_folds(runs, log=log, sentences=sentences)
+    report = cross_validate_folds(runs, log=log, sentences=sentences, bias=technique_bias)
     oof = report.pop("oof")
     report["options"] = options
     with open(out / OOF, "w", encoding="utf-8") as fh:
         for row in oof:
             fh.write(json.dumps(row) + "\n")
     (out / REPORT).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
-    return report
-
-
-def read_report(directory: str | Path) -> dict[str, Any]:
-    """The cross-validation report of a run directory."""
-    path = Path(directory) / REPORT
-    try:
-        report: dict[str, Any] = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError(
-            f"{path} is not a cross-validation report ({exc}): run 'propscan evaluate --folds'"
-        ) from exc
     return report
 
 
@@ -120,4 +108,4 @@ def _same_run(path: Path, run: dict[str, Any]) -> None:
     path.write_text(json.dumps(run, indent=2) + "\n", "utf-8")
 
 
-__all__ = ["OOF", "OPTIONS", "REPORT", "cross_validate", "read_report"]
+__all__ = ["OOF", "OPTIONS", "cross_validate"]

@@ -11,6 +11,7 @@ from typing import Any
 from ..engine.detector import Detector
 from ..errors import DataError, ModelError
 from ..evaluation.calibrate import reliability_svg
+from ..evaluation.crossval import read_report
 from ..evaluation.evaluate import val_summary
 from ..evaluation.speed import measure_speed, speed_texts
 from ..hub.config import ModelConfig
@@ -45,6 +46,33 @@ def with_scores(
     return replace(model_cfg, scores={"val": val_summary(val), **speed})
 
 
+def cv_report(directory: str | Path, split: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The cross-validation report a model trained on all articles takes its settings, score map and
+    figures from; refused unless it cross-validated exactly these training options."""
+    if split != "all":
+        raise DataError("--cv gives a model trained on all articles its settings: use it with --split all")
+    report = read_report(directory)
+    ran = json.loads(json.dumps(report.get("options", {})))
+    given = json.loads(json.dumps(options))
+    if ran != given:
+        differ = sorted(k for k in set(ran) | set(given) if ran.get(k) != given.get(k))
+        raise DataError(
+            f"--cv {directory} cross-validated other training options (they differ in: {', '.join(differ)}); "
+            "train with the options it ran, or cross-validate these"
+        )
+    return report
+
+
+def finish_cv(
+    out: Path, model_cfg: ModelConfig, report: dict[str, Any], data_dir: str | Path, card_args: dict[str, Any]
+) -> None:
+    """Measure speed, record the cross-validated figures, write config and card."""
+    speed = measure_speed(Detector.load(out), speed_texts(data_dir))
+    summary = {k: v["mean"] for k, v in report["summary"].items()}
+    model_cfg = replace(model_cfg, scores={"cv": {"folds": report["folds"], **summary}, **speed})
+    write_config(out, model_cfg, model_card(model_cfg, cv=report, **card_args))
+
+
 def read_train_model(directory: Path) -> tuple[ModelConfig, dict[str, Any]]:
     """The config and val report of a model directory trained with split "train"."""
     try:
@@ -63,4 +91,4 @@ def reference_of(path: str | Path) -> dict[str, Any]:
     return {**{k: getattr(config, k) for k in TUNED}, "val": val, "extra": extra}
 
 
-__all__ = ["finish", "read_train_model", "reference_of", "with_scores"]
+__all__ = ["cv_report", "finish", "finish_cv", "read_train_model", "reference_of", "with_scores"]

@@ -22,6 +22,7 @@ from .base import BASES, BaseModel, base_dir
 from .cache import attach_frozen_states
 from .config import TrainConfig
 from .data import Example, build_examples, jitter_views
+from .extra import crops, semeval2021
 from .model import Net, NetConfig, load_encoder
 from .noise import NOISE_SEED, noisy_copies
 from .teacher import teacher_outputs
@@ -75,6 +76,12 @@ def prepare(
     )
     t0 = time.time()
 
+    def gold_windows(doc: Document) -> list[Example]:
+        """Windows of a text trained on its gold spans alone (no teacher has labelled it)."""
+        return build_examples(
+            [doc], tokenizer, cfg.max_tokens, cfg.train_overlap, special["cls"], special["sep"]
+        )
+
     def windows(doc: Document, n: int, span_weight: float, token_weight: float) -> list[Example]:
         return build_examples(
             [doc],
@@ -95,6 +102,11 @@ def prepare(
 
     per_doc = [
         windows(a.to_document(), n, cfg.teacher_weight, cfg.token_teacher_weight)
+        + [
+            e
+            for crop in crops(a.to_document(), cfg.crops, cfg.seed * 100_003 + n)
+            for e in gold_windows(crop)
+        ]
         for n, a in enumerate(articles)
     ]
     extra = [
@@ -102,6 +114,8 @@ def prepare(
         for n, doc in enumerate(teacher.pseudo if teacher else [], len(articles))
         for e in windows(doc, n, 1.0, 1.0)
     ]
+    memes = semeval2021(cfg.semeval2021) if cfg.semeval2021 else []
+    extra += [e for doc in memes for e in gold_windows(doc)]
 
     def make_net() -> Net:
         return Net(
@@ -118,8 +132,11 @@ def prepare(
     data = Prepared(base, src, special, articles, per_doc, make_net, extra)
     examples = data.examples
     n_noisy = len(articles) * cfg.noisy_copies
-    labelled = (f" + {len(pseudo) - n_noisy} unlabelled" if len(pseudo) > n_noisy else "") + (
-        f" + {n_noisy} noisy copies" if n_noisy else ""
+    labelled = (
+        (f" + {len(pseudo) - n_noisy} unlabelled" if len(pseudo) > n_noisy else "")
+        + (f" + {n_noisy} noisy copies" if n_noisy else "")
+        + (f" + crops ({cfg.crops:.0%} of lines)" if cfg.crops else "")
+        + (f" + {len(memes)} SemEval-2021 texts" if memes else "")
     )
     log(
         f"{len(articles)} articles{labelled} -> {len(examples)} windows, "

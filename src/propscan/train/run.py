@@ -22,7 +22,7 @@ from .calibration import calibrate
 from .card import model_card
 from .config import config_from
 from .export import write_config, write_model_dir
-from .finish import finish, reference_of
+from .finish import cv_report, finish, finish_cv, reference_of
 from .fit import calibration_feeds, device_of, fit
 from .late import load_late_modules
 from .model import Net
@@ -36,14 +36,17 @@ def train(
     output: str | Path,
     *,
     reference: str | Path | None = None,
+    cv: str | Path | None = None,
     teacher_cache: str | Path | None = None,
     log: Any = print,
     **options: Any,
 ) -> Path:
     """Train on ``split`` ("train" or "all") of a PTC-like corpus and write a model directory to
     ``output``. On "train", decision thresholds are tuned on "val", scores are calibrated on folds
-    of train, and val scores go in the card. On "all", ``reference`` (a model directory trained on
-    "train") supplies thresholds, calibration and the val scores of the same recipe.
+    of train, and val scores go in the card. On "all", ``cv`` (a cross-validation run directory of
+    the same options, ``propscan evaluate --folds``) supplies the decision settings, the score map
+    and the cross-validated figures; or ``reference`` (a model directory trained on "train") the
+    thresholds, calibration and val scores of the same recipe.
     ``teacher_cache``: a directory where the teacher's labels are kept and reused between runs
     with the same teacher and articles (teacher.py), e.g. for several student seeds."""
     cfg = config_from(options)
@@ -55,6 +58,7 @@ def train(
     load_late_modules()
     if reference and not (Path(reference) / "val_report.json").is_file():
         raise DataError(f"--reference {reference} is not a model directory trained with --split train")
+    report = cv_report(cv, split, options) if cv else None
     out = Path(output)
     data = prepare(cfg, data_dir, split, log, teacher_cache)
     net = data.make_net()
@@ -63,6 +67,8 @@ def train(
     ref = reference_of(reference) if reference else None  # read now: it may be re-tuned meanwhile
     if ref:
         cfg = replace(cfg, **{k: ref[k] for k in TUNED})
+    if report:
+        cfg = replace(cfg, **{k: report["settings"][k] for k in TUNED})
     model_cfg = ModelConfig(
         name=f"propscan-{cfg.base}",
         version="0.2.0",
@@ -80,6 +86,9 @@ def train(
         base_model=data.base.name,
         base_sha256=data.base.safetensors_sha256,
         train={"split": split, **asdict(cfg)},
+        technique_bias=tuple(report["settings"]["technique_bias"])
+        if report and report["settings"].get("technique_bias")
+        else None,
     )
     card_args = {"split": split, "n_articles": len(data.articles), "cfg": cfg, "base": data.base}
     write_model_dir(
@@ -111,6 +120,9 @@ def train(
     elif ref:
         model_cfg = replace(model_cfg, **ref["extra"])
         finish(out, model_cfg, ref["val"], data_dir, card_args)
+    elif report:
+        fitted = {"calibration": report["calibration"], "calibration_fit": report["calibration_fit"]}
+        finish_cv(out, replace(model_cfg, **fitted), report, data_dir, card_args)
     log(f"model written to {out}")
     return out
 

@@ -1,0 +1,60 @@
+"""Training data beyond the articles (propscan.train.extra): crops for short texts, and SemEval-2021
+Task 6 meme texts mapped to the PTC labels. Torch-free, on invented texts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from propscan.document import Document, Span
+from propscan.errors import DataError
+from propscan.train.extra import crops, semeval2021
+
+TEXT = "A calm title\n\nThe corrupt mayor lied.\nWe must act now or lose everything.\nThe end.\n"
+
+
+def _doc() -> Document:
+    corrupt = TEXT.index("corrupt")
+    act = TEXT.index("We must")
+    across = TEXT.index("lied")
+    return Document(
+        TEXT,
+        [
+            Span(corrupt, corrupt + 7, "Loaded_Language"),
+            Span(act, TEXT.index(" everything") + 11, "Black-and-White_Fallacy"),
+            Span(across, act + 7, "Doubt"),  # "lied.\nWe must": mostly in the next line
+        ],
+    )
+
+
+def test_crops_are_whole_lines_with_the_spans_inside_them() -> None:
+    every = crops(_doc(), 1.0, seed=3)
+    assert len(every) == 4  # a crop starts at every non-blank line
+    for crop in every:
+        assert crop.text.strip() and crop.text in TEXT and not crop.text.startswith("\n")
+        for span in crop.spans:
+            assert crop.text[span.start : span.end] == span.text
+    first = next(c for c in every if c.text.startswith("The corrupt"))
+    assert ("corrupt", "Loaded_Language") in {(s.text, s.technique) for s in first.spans}
+    alone = [c for c in every if c.text == "The corrupt mayor lied."]
+    # the Doubt span runs mostly into the next line: cut to "lied" it would teach a wrong span
+    assert all("Doubt" not in {s.technique for s in c.spans} for c in alone)
+    assert crops(_doc(), 1.0, seed=3) == every and crops(_doc(), 0.0, seed=3) == []
+
+
+def test_semeval2021_texts_map_to_ptc_labels_and_unmapped_ones_are_left_out(tmp_path: Path) -> None:
+    items = [
+        {"id": "1", "text": "VOTE OR DIE\n", "labels": [{"start": 0, "end": 11, "technique": "Slogans"}]},
+        {"id": "2", "text": "THEY ARE CROOKS", "labels": [{"start": 9, "end": 15, "technique": "Smears"}]},
+        {"id": "3", "text": "what about them?", "labels": []},
+    ]
+    for name in ("training_set_task2.json", "dev_set_task2.json", "test_set_task2.json"):
+        (tmp_path / name).write_text(json.dumps(items if name.startswith("train") else []), "utf-8")
+    docs = semeval2021(tmp_path)
+    assert [d.text for d in docs] == ["VOTE OR DIE\n", "what about them?"]  # the Smears text is left out
+    assert [(s.text, s.technique) for s in docs[0].spans] == [("VOTE OR DIE", "Slogans")]
+    (tmp_path / "dev_set_task2.json").write_text("not json", "utf-8")
+    with pytest.raises(DataError, match=r"dev_set_task2\.json"):
+        semeval2021(tmp_path)
