@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from propscan import Detector, Span
-from propscan.errors import DataError
+from propscan.errors import DataError, InputError
 from propscan.evaluation.crossval import GRID, Fold, cross_validate_folds, fold_figures, tune
 from propscan.io.ptc import Article, fold_of, fold_split, load_split, parse_fold
 
@@ -113,3 +113,38 @@ def test_the_report_has_mean_and_sd_per_figure_and_settings_from_all_folds(folds
     assert report["calibration"]["method"] == "isotonic"
     assert report["calibration_fit"]["spans"] == sum(len(row["spans"]) for row in report["oof"])
     json.dumps(report)  # plain data, written as cv_report.json
+
+
+def test_an_ensemble_is_cross_validated_from_its_members_fold_models(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    import shutil
+
+    from propscan.authoring.ensemble_build import build
+    from propscan.authoring.ensemble_cv import cross_validate_ensemble
+
+    corpus = tmp_path / "corpus"
+    (corpus / "train-articles").mkdir(parents=True)
+    rows = []
+    for n, text in enumerate(TEXTS):  # ids 100..103: fold 0 of 2 holds 101, fold 1 the others
+        (corpus / "train-articles" / f"article{100 + n}.txt").write_text(text, "utf-8")
+        rows += [f"{100 + n}\t{s.technique}\t{s.start}\t{s.end}\n" for s in _article(str(n), text).spans]
+    (corpus / "train-task-tc.labels").write_text("".join(rows), "utf-8")
+    runs = []
+    for name in ("a", "b"):
+        run = tmp_path / name
+        for i in range(2):
+            shutil.copytree(tiny_model_dir, run / f"fold{i}")
+        (run / "cv_options.json").write_text(json.dumps({"folds": 2, "options": {"name": name}}), "utf-8")
+        runs.append(run)
+    report = cross_validate_ensemble(runs[0], runs[1], tmp_path / "ens-cv", corpus, log=lambda *_: None)
+    assert report["folds"] == 2 and report["options"]["members"] == [{"name": "a"}, {"name": "b"}]
+    assert (tmp_path / "ens-cv" / "fold1" / "config.json").is_file()
+    shipped = Detector.load(build([tiny_model_dir, tiny_model_dir], tmp_path / "ens", cv=tmp_path / "ens-cv"))
+    assert shipped.config.threshold == report["settings"]["threshold"]
+    assert shipped.config.scores["cv"]["folds"] == 2
+    assert "2-fold cross-validation" in (tmp_path / "ens" / "MODEL_CARD.md").read_text("utf-8")
+    (runs[1] / "cv_options.json").write_text(json.dumps({"folds": 3, "options": {}}), "utf-8")
+    shutil.copytree(tiny_model_dir, runs[1] / "fold2")
+    with pytest.raises(InputError, match="same K"):
+        cross_validate_ensemble(runs[0], runs[1], tmp_path / "other", corpus, log=lambda *_: None)

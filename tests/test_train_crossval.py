@@ -44,3 +44,27 @@ def test_cross_validation_trains_a_model_per_fold_and_resumes(tmp_path: Path) ->
         cross_validate(corpus, 2, out, log=lines.append, **{**TINY, "epochs": 2})
     with pytest.raises(DataError, match=r"\{fold\}"):
         cross_validate(corpus, 2, tmp_path / "t", log=lines.append, teacher="fast", **TINY)
+
+
+def test_a_model_trained_on_all_articles_takes_its_settings_and_figures_from_the_cv(tmp_path: Path) -> None:
+    from propscan import Detector
+    from propscan.train import cross_validate, train
+
+    corpus, cv = _corpus(tmp_path / "corpus"), tmp_path / "cv"
+    report = cross_validate(corpus, 2, cv, log=lambda *_: None, sentences=False, **TINY)
+    out = train(corpus, "all", tmp_path / "model", cv=cv, log=lambda *_: None, **TINY)
+    config = json.loads((out / "config.json").read_text("utf-8"))
+    assert {k: config[k] for k in report["settings"]} == report["settings"]
+    assert config["calibration"] == report["calibration"]
+    assert (
+        config["scores"]["cv"]["si"] == report["summary"]["si"]["mean"]
+        and config["scores"]["cv"]["folds"] == 2
+    )
+    card = (out / "MODEL_CARD.md").read_text("utf-8")
+    assert "2-fold cross-validation" in card and "--cv CV_RUN_DIR" in card
+    Detector.load(out).analyze("Only traitors would vote for this corrupt plan.")
+    with pytest.raises(DataError, match="other training options"):
+        train(corpus, "all", tmp_path / "other", cv=cv, log=lambda *_: None, **{**TINY, "seed": 14})
+    with pytest.raises(DataError, match="--split all"):
+        train(corpus, "train", tmp_path / "other", cv=cv, log=lambda *_: None, **TINY)
+    assert not (tmp_path / "other").exists()

@@ -16,6 +16,7 @@ from ..engine.ensemble import FILES, PLOT
 from ..engine.load import is_ensemble
 from ..errors import InputError
 from ..evaluation.calibrate import cross_fitted_calibration, reliability_svg
+from ..evaluation.crossval import read_report
 from ..evaluation.evaluate import evaluate, val_summary
 from ..evaluation.speed import measure_speed
 from ..hub.checksums import sha256, write_checksums
@@ -35,6 +36,7 @@ def build(
     data: str | os.PathLike[str] | None = None,
     reference: str | os.PathLike[str] | None = None,
     speed_articles: str | os.PathLike[str] | None = None,
+    cv: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Write an ensemble directory over two members (model directories or shipped names; the
     first decodes). Decision settings come from the first member unless ``threshold`` is given.
@@ -42,7 +44,10 @@ def build(
     then have been trained on ``train`` only. With ``reference`` (an ensemble of the train-split
     twins of the same members), its val scores are taken over instead. The articles/s recorded for
     ``propscan models list`` is measured over ``speed_articles`` (a folder of .txt articles;
-    default with ``data``: its ``test-articles``), or else taken over from ``reference``."""
+    default with ``data``: its ``test-articles``), or else taken over from ``reference``. With
+    ``cv`` (a cross-validation of the fold ensembles of these members' recipes, see
+    :func:`propscan.authoring.ensemble_cv.cross_validate_ensemble`), the decision settings, score map
+    and cross-validated figures are taken from it instead."""
     for label, w in (("token_weight", token_weight), ("technique_weight", technique_weight)):
         if not 0.0 <= w <= 1.0:
             raise InputError(f"{label} must lie between 0 and 1, got {w!r}")
@@ -51,8 +56,9 @@ def build(
     if len(members) != 2:
         raise InputError(f"an ensemble takes exactly 2 members, got {len(members)}")
     out = Path(output)
-    if data is not None and reference is not None:
-        raise InputError("give --data (measure val scores) or --reference (take them over), not both")
+    if sum(x is not None for x in (data, reference, cv)) > 1:
+        raise InputError("give one of --data (measure val scores), --reference or --cv (take them over)")
+    report = read_report(Path(cv)) if cv is not None else None
     ref_val = _reference_val(Path(reference)) if reference is not None else None
     speed_texts = _speed_texts(speed_articles, data)
     if out.exists() and not is_ensemble(out):  # before any work: measuring takes minutes
@@ -94,6 +100,18 @@ def build(
         token_blend=first.token_blend,
         ensemble=spec,
     )
+    if report is not None:
+        chosen = report["settings"]
+        config = replace(
+            config,
+            threshold=chosen["threshold"],
+            single_token_threshold=chosen["single_token_threshold"],
+            token_blend=chosen["token_blend"],
+            multi_label_threshold=chosen["multi_label_threshold"],
+            technique_bias=tuple(chosen["technique_bias"]) if chosen.get("technique_bias") else None,
+            calibration=report["calibration"],
+            calibration_fit=report["calibration_fit"],
+        )
     val = ref_val
     speed: dict[str, Any] = {}
     if reference is not None:  # the train-split twin's calibration map goes with its val scores
@@ -116,7 +134,11 @@ def build(
             config = replace(config, **calibration)
         if speed_texts:
             speed = measure_speed(Detector.load(stage), speed_texts)
-        if val is not None or speed:
+        if report is not None:
+            summary = {k: v["mean"] for k, v in report["summary"].items()}
+            config = replace(config, scores={"cv": {"folds": report["folds"], **summary}, **speed})
+            _write(stage, config, loaded, None, report)
+        elif val is not None or speed:
             summary = val_summary(val) if val is not None else {}
             config = replace(config, scores={"val": summary, **speed})
             _write(stage, config, loaded, val)
@@ -170,10 +192,16 @@ def _reference_val(reference: Path) -> dict:
         raise InputError(f"--reference {reference} is not an ensemble built with --data: {exc}") from exc
 
 
-def _write(directory: Path, config: ModelConfig, members: Sequence[Detector], val: dict | None) -> None:
+def _write(
+    directory: Path,
+    config: ModelConfig,
+    members: Sequence[Detector],
+    val: dict[str, Any] | None,
+    cv: dict[str, Any] | None = None,
+) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     write_config(directory, config)
-    (directory / "MODEL_CARD.md").write_text(ensemble_card(config, members, val), "utf-8")
+    (directory / "MODEL_CARD.md").write_text(ensemble_card(config, members, val, cv), "utf-8")
     names: tuple[str, ...] = FILES
     if val is not None:
         (directory / "val_report.json").write_text(json.dumps(val, indent=2) + "\n", "utf-8")

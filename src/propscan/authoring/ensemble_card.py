@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..engine.detector import Detector
 from ..evaluation.calibrate import BINS
 from ..hub.config import ModelConfig
 from ..hub.weights import BASES
-from .cards import CITATION, method_phrase, reliability_table, scores_section, spread_phrase
+from .cards import CITATION, cv_section, method_phrase, reliability_table, scores_section, spread_phrase
 
 
 def _license(det: Detector) -> str:
@@ -35,7 +36,12 @@ def _speed(config: ModelConfig) -> list[str]:
     return ["## Speed", "", f"{scores['articles_per_s']} articles/s ({scores.get('speed_note', '')}).", ""]
 
 
-def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | None) -> str:
+def ensemble_card(
+    config: ModelConfig,
+    members: Sequence[Detector],
+    val: dict[str, Any] | None,
+    cv: dict[str, Any] | None = None,
+) -> str:
     spec = config.ensemble
     assert spec is not None, "an ensemble card needs an ensemble config"
     wt, wc = spec.token_weight, spec.technique_weight
@@ -71,7 +77,9 @@ def ensemble_card(config: ModelConfig, members: Sequence[Detector], val: dict | 
         "calibration map (see Calibration) turns it into a probability.",
         "",
     ]
-    if val:
+    if cv:
+        lines += cv_section(cv)
+    elif val:
         lines += scores_section(val)
         fit = config.calibration_fit
         lines += [

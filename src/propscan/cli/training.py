@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
 from ..errors import DataError, require
 from ..train.config import config_from, describe_options, make_options, parse_setting
@@ -251,10 +252,47 @@ def ensemble(
     name: Annotated[
         str, typer.Option(help="The ensemble's name in outputs and its card.")
     ] = "propscan-ensemble",
+    cv: Annotated[
+        Path | None,
+        typer.Option(
+            help="A cross-validation of these members' fold ensembles (see --cross-validate) whose "
+            "settings, score map and figures the ensemble takes."
+        ),
+    ] = None,
+    cross_validate: Annotated[
+        bool,
+        typer.Option(
+            "--cross-validate",
+            help="FIRST and SECOND are cross-validation runs ('propscan evaluate --folds K', same K): "
+            "build their fold ensembles under --output and score them (needs --data).",
+        ),
+    ] = False,
+    technique_bias: Annotated[
+        bool,
+        typer.Option("--technique-bias", help="With --cross-validate: also fit per-technique offsets."),
+    ] = False,
 ) -> None:
-    """Combine two models into one ensemble directory, usable wherever --model takes a directory."""
+    """Combine two models into one ensemble directory, usable wherever --model takes a directory
+    (or, with --cross-validate, cross-validate the ensemble of two cross-validated recipes)."""
     from ..authoring.ensemble_build import build
 
+    if cross_validate:
+        from ..authoring.ensemble_cv import cross_validate_ensemble
+        from .evaluate import cv_tables
+
+        if data is None:
+            raise DataError("--cross-validate scores the fold ensembles on the corpus: give --data DIR")
+        report = cross_validate_ensemble(
+            first,
+            second,
+            output,
+            data,
+            token_weight=token_weight,
+            technique_weight=technique_weight,
+            technique_bias=technique_bias,
+        )
+        Console(highlight=False).print(*cv_tables(report))
+        return
     build(
         [first, second],
         output,
@@ -265,6 +303,7 @@ def ensemble(
         reference=reference,
         speed_articles=speed_articles,
         name=name,
+        cv=cv,
     )
     typer.echo(f"ensemble written to {output}")
 
