@@ -154,7 +154,9 @@ def _timed(text: str) -> float:
     return time.perf_counter() - t0
 
 
-def misses(ids: Sequence[str], texts: dict[str, str], gold: dict[str, list[Quote]], pred: dict[str, list[Quote]]) -> None:
+def misses(
+    ids: Sequence[str], texts: dict[str, str], gold: dict[str, list[Quote]], pred: dict[str, list[Quote]]
+) -> None:
     """Gold quotes the finder missed or gave another speaker, and predictions gold lacks."""
     for i in ids:
         text = texts[i]
@@ -162,18 +164,20 @@ def misses(ids: Sequence[str], texts: dict[str, str], gold: dict[str, list[Quote
         for g in gold[i]:
             over = [q for q in pred[i] if q.kind == g.kind and q.start < g.end and q.end > g.start]
             if not over:
-                print(f"  MISS {g.kind[0]} {text[g.start:g.end][:90]!r} [{g.speaker}]")
+                print(f"  MISS {g.kind[0]} {text[g.start : g.end][:90]!r} [{g.speaker}]")
             elif g.kind == "direct":
                 best = max(over, key=lambda q: min(q.end, g.end) - max(q.start, g.start))
                 if not same_speaker(best.speaker, g.speaker):
-                    print(f"  SPKR {text[g.start:g.end][:60]!r} gold {g.speaker} pred {best.speaker}")
+                    print(f"  SPKR {text[g.start : g.end][:60]!r} gold {g.speaker} pred {best.speaker}")
         for q in pred[i]:
             if not any(g.kind == q.kind and g.start < q.end and g.end > q.start for g in gold[i]):
-                print(f"  EXTRA {q.kind[0]} {text[q.start:q.end][:90]!r} [{q.speaker}]")
+                print(f"  EXTRA {q.kind[0]} {text[q.start : q.end][:90]!r} [{q.speaker}]")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
     parser.add_argument("--split", type=Path, default=DEFAULT_SPLIT, help="JSON {part: [ids]}")

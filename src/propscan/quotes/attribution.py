@@ -10,12 +10,33 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from .lexicon import ATTRIBUTION_VERBS, NOT_NAMES, REPORT_VERBS
+from .lexicon import ATTRIBUTION_VERBS, NOT_NAMES, REPORT_VERBS, ROLE_NOUNS, SAY_VERBS
 from .names import Mention, inverted, is_capitalised, name_after, sentence_subject, subject_before
 from .sentences import QUOTE, Sentences, Token, tokens
 
-_NOUN_BEFORE = {"the", "a", "an", "his", "her", "their", "its", "our", "my", "your", "this",
-                "that", "these", "those", "no", "every", "each", "any", "so", "whose", "said"}
+_NOUN_BEFORE = {
+    "the",
+    "a",
+    "an",
+    "his",
+    "her",
+    "their",
+    "its",
+    "our",
+    "my",
+    "your",
+    "this",
+    "that",
+    "these",
+    "those",
+    "no",
+    "every",
+    "each",
+    "any",
+    "so",
+    "whose",
+    "said",
+}
 REACH = 400  # characters of context on each side of a quote: keeps long lines linear
 
 
@@ -38,7 +59,7 @@ def region_tokens(text: str, start: int, end: int, zones: list[tuple[int, int]])
         if ze > pos:
             if zs > pos:
                 out.extend(tokens(text, pos, zs))
-            out.append(Token(zs, ze, QUOTE))
+            out.append(Token(zs, ze, QUOTE, QUOTE))
             pos = ze
         k += 1
     if pos < end:
@@ -46,12 +67,31 @@ def region_tokens(text: str, start: int, end: int, zones: list[tuple[int, int]])
     return out
 
 
+class Regions:
+    """Tokens of text regions with the quotations (``zones``, sorted) as placeholders, cached:
+    a sentence is tokenised once for all its quotes and its reported clauses."""
+
+    def __init__(self, text: str, zones: list[tuple[int, int]]) -> None:
+        self.text = text
+        self.zones = zones
+        self._cache: dict[tuple[int, int], list[Token]] = {}
+
+    def tokens(self, start: int, end: int) -> list[Token]:
+        key = (start, end)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = region_tokens(self.text, start, end, self.zones)
+        return found
+
+
 def is_verb(toks: list[Token], k: int, verbs: frozenset[str] | set[str], title: bool) -> bool:
     """A speech verb, not its noun ("the report", "his claims") nor a headline's capitals in the
     body ("United States"); "point" only as "point out", "call" not as "call for"."""
     word = toks[k].text
     lower = word.lower()
-    if lower not in verbs and not (lower in _POINT and k + 1 < len(toks) and toks[k + 1].lower == "out"):
+    point_out = lower in _POINT and k + 1 < len(toks) and toks[k + 1].lower == "out"
+    know = lower == "know" and k >= 2 and toks[k - 1].lower == "to" and toks[k - 2].lower in _WANT
+    if lower not in verbs and not point_out and not know:
         return False
     if not title and not word.islower():
         return False
@@ -64,17 +104,38 @@ def is_verb(toks: list[Token], k: int, verbs: frozenset[str] | set[str], title: 
 
 
 _POINT = {"point", "points", "pointed", "pointing"}
+_WANT = {"wanted", "wants", "want"}  # "“…?” Issa wanted to know"
 _CALL = {"call", "calls", "called", "calling"}
 _PARTICLES = {"for", "on", "off", "up", "out", "back", "in"}
-NAMING_VERBS = {"call", "calls", "called", "calling", "describe", "describes", "described",
-                "describing", "dub", "dubbed", "label", "labels", "labelled", "labeled", "term",
-                "termed", "brand", "branded", "characterize", "characterized", "define", "defined"}
+NAMING_VERBS = {
+    "call",
+    "calls",
+    "called",
+    "calling",
+    "describe",
+    "describes",
+    "described",
+    "describing",
+    "dub",
+    "dubbed",
+    "label",
+    "labels",
+    "labelled",
+    "labeled",
+    "term",
+    "termed",
+    "brand",
+    "branded",
+    "characterize",
+    "characterized",
+    "define",
+    "defined",
+}
 
 
 def find_attribution(
-    text: str,
+    regions: Regions,
     zone: tuple[int, int],
-    zones: list[tuple[int, int]],
     sentences: Sentences,
     title_end: int,
     short: bool = False,
@@ -87,8 +148,12 @@ def find_attribution(
     disgrace”") with a named, pronoun or described subject; "asked about the “intent”" or "what
     critics say" leave it the author's scare quote."""
     start = max(sentences.bounds(zone[0])[0], zone[0] - REACH)
-    end = min(sentences.bounds(max(zone[0], zone[1] - 1))[1], zone[1] + REACH)
-    toks = region_tokens(text, start, end, zones)
+    own_end = sentences.bounds(max(zone[0], zone[1] - 1))[1]
+    # a quote that ends its sentence (`“…?” Issa wanted to know.`) may be attributed by the
+    # first words of the next one
+    spill = own_end <= zone[1] + 2 and own_end < len(regions.text) and regions.text[own_end - 1] != "\n"
+    end = min(sentences.bounds(own_end)[1] if spill else own_end, zone[1] + REACH)
+    toks = regions.tokens(start, end)
     here = next((i for i, t in enumerate(toks) if t.text == QUOTE and t.start == zone[0]), -1)
     if here < 0:
         return None
@@ -98,16 +163,19 @@ def find_attribution(
     for k, tok in enumerate(toks):
         if tok.text == QUOTE:
             continue
+        spilled = tok.start >= own_end
+        if spilled and (k - here > 6 or k == here + 1):
+            continue  # in the next sentence only `” Name [also] said`, the name first
         if is_verb(toks, k, verbs, title) or _according(toks, k):
-            # nearer first; after the quote wins a tie (`“…,” he said` is the news habit)
-            candidates.append((abs(k - here), k < here, k))
-    for _, _, k in sorted(candidates):
+            # own sentence first, nearer first; after the quote wins a tie (`“…,” he said`)
+            candidates.append((spilled, abs(k - here), k < here, k))
+    for _, _, _, k in sorted(candidates):
         if _according(toks, k):
             return Attribution(name_after(toks, k + 1), toks[k].start, toks[k + 1].end)
         mention, ok = verb_subject(toks, k)
         if not ok or (mention is not None and mention.kind == "author"):
             continue
-        if short and (mention is None or mention.kind not in {"name", "pronoun", "role"}):
+        if short and not _personal(mention):
             continue
         return Attribution(mention, toks[k].start, toks[k].end)
     return _colon_name(toks, here)
@@ -120,14 +188,33 @@ def verb_subject(toks: list[Token], k: int) -> tuple[Mention | None, bool]:
     or, for a participle or a verb coordinated with an earlier one ("…, adding", "… and said"),
     the subject of the sentence (None: the last speaker)."""
     mention = subject_before(toks, k)
+    if mention is not None and mention.kind == "generic" and toks[k].lower not in SAY_VERBS:
+        first = next((t for t in toks if t.start == mention.start), None)
+        if first is not None and first.text.endswith(("’s", "'s")):
+            return None, False  # "the agency’s initial report on …": a noun, not a verb
     participle = toks[k].text.endswith("ing")
     if mention is None and not participle and inverted(toks, k):
         mention = name_after(toks, k)
     if mention is not None:
         return mention, True
     if participle or (k > 0 and toks[k - 1].lower in {"and", "but"}):
+        for i in range(k):  # "the minister noted that …, adding": the subject of "noted"
+            if toks[i].text != QUOTE and is_verb(toks, i, ATTRIBUTION_VERBS, False):
+                earlier = subject_before(toks, i)
+                if earlier is not None and earlier.kind != "author":
+                    return earlier, True
         return sentence_subject(toks, k), True
     return None, False
+
+
+def _personal(mention: Mention | None) -> bool:
+    """A person or a named source: a name, a pronoun, or a description with a role ("his
+    lawyer"), not a generic "critics" or "the report"."""
+    if mention is None:
+        return False
+    return mention.kind in {"name", "pronoun", "role"} or (
+        mention.kind == "generic" and mention.name in ROLE_NOUNS
+    )
 
 
 def _according(toks: list[Token], k: int) -> bool:
@@ -140,7 +227,7 @@ def _colon_name(toks: list[Token], here: int) -> Attribution | None:
         return None
     run = toks[: here - 1]
     if all(is_capitalised(t.text) and t.lower not in NOT_NAMES for t in run):
-        mention = name_after([Token(run[0].start, run[0].start, ""), *run], 0)
+        mention = name_after([Token(run[0].start, run[0].start, "", ""), *run], 0)
         if mention is not None and mention.kind == "name":
             return Attribution(mention, run[0].start, run[0].start)
     return None

@@ -21,13 +21,15 @@ _TWEET = re.compile(
     r"[—–]|(?<=\s)-{1,2}(?=\s)"  # the dash that opens a signature
 )
 _SIGNATURE = re.compile(
-    r"[ \t]*(?P<name>[^\n—–()@]{1,80}?)[ \t]*\n?[ \t]*\(@\w{1,30}\)[ \t]*(?:" + _MONTH + r"[ \t]+\d{1,2},?[ \t]+\d{4})?"
+    r"[ \t]*(?P<name>[^\n—–()@]{1,80}?)[ \t]*\n?[ \t]*\(@\w{1,30}\)[ \t]*(?:"
+    + _MONTH
+    + r"[ \t]+\d{1,2},?[ \t]+\d{4})?"
 )
 _FACEBOOK = re.compile(
     r"Posted by (?P<name>[^\n]{2,60}?) on (?:[A-Z][a-z]+day, )?" + _MONTH + r" \d{1,2}, \d{4}"
 )
 _LINK = re.compile(r"(?:https?://|pic\.twitter\.com/)\S*")
-_HEADLINE = re.compile(r"(?P<prefix>[^:\n]{2,60}?)[ \t]*:[ \t]+(?P<rest>\S[^\n]*)")
+_COLON = re.compile(r":(?=[ \t])")
 
 
 @dataclass(frozen=True)
@@ -109,24 +111,35 @@ class Headline:
     role: bool  # the prefix ends in a role noun: its person is the body's first named speaker
 
 
-def headline(text: str) -> Headline | None:
-    """`Name: text` or `Role: text` in the first line of a text that has a body below it."""
+def headlines(text: str) -> list[Headline]:
+    """`Name: text` or `Role: text` in the first line of a text that has a body below it. With
+    several colons (`Undercover Video: Gillum Staffer: “…”`) every segment before a colon that
+    may name a speaker is a candidate, the one nearest the quoted text first."""
     end = text.find("\n")
     if end < 0 or end > 300:
-        return None
-    match = _HEADLINE.match(text, 0, end)
-    if match is None:
-        return None
-    words = match.group("prefix").split()
-    if not words or not all(is_capitalised(w) or w.lower() in {"of", "de", "van", "von", "al"} for w in words):
-        return None
-    if words[0].lower() in NOT_NAMES or len(words) > 5:
-        return None
-    rest_start, rest_end = match.start("rest"), end
-    while rest_end > rest_start and text[rest_end - 1].isspace():
-        rest_end -= 1
-    role = words[-1].lower().rstrip(".") in ROLE_NOUNS
-    name = " ".join(clean_name(words)) or None
-    if role:
-        name = None
-    return Headline(rest_start, rest_end, match.start("prefix"), match.end("prefix"), name, role)
+        return []
+    found: list[Headline] = []
+    segment_start = 0
+    for colon in _COLON.finditer(text, 0, end):
+        prefix_start, prefix_end = _strip(text, segment_start, colon.start())
+        segment_start = colon.end()
+        words = text[prefix_start:prefix_end].split()
+        if not words or len(words) > 5 or words[0].lower() in NOT_NAMES:
+            continue
+        role = words[-1].lower().rstrip(".") in ROLE_NOUNS
+        names = words[:-1] if role else words  # "German cardinal": a lower-case role may end it
+        if not all(is_capitalised(w) or w.lower() in {"of", "de", "van", "von", "al"} for w in names):
+            continue
+        rest_start, rest_end = _strip(text, colon.end(), end)
+        if rest_start < rest_end:
+            name = None if role else " ".join(clean_name(words)) or None
+            found.append(Headline(rest_start, rest_end, prefix_start, prefix_end, name, role))
+    return found[::-1]
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 
 from ..errors import InvalidSpanError
-from .attribution import Attribution, find_attribution
-from .embeds import Post, find_posts, headline
+from .attribution import Attribution, Regions, find_attribution
+from .embeds import Post, find_posts, headlines
 from .indirect import Reported, find_reported
 from .marks import Pair, find_pairs, line_ends
 from .names import NameIndex, fold
@@ -52,10 +52,11 @@ def find_quotes(text: str) -> list[Quote]:
     pairs = find_pairs(text, ends)
     posts = find_posts(text)
     all_zones = sorted({_zone(p) for p in pairs} | {(p.start, p.end) for p in posts})
-    reported = find_reported(text, all_zones, sentences, title_end)
+    regions = Regions(text, all_zones)
+    reported = find_reported(regions, sentences, title_end)
     reported_lines = sorted(bisect.bisect_left(ends, r.pos) for r in reported)
     directs = _posts_as_directs(posts)
-    directs += _directs(text, pairs, posts, all_zones, sentences, ends, title_end, reported_lines)
+    directs += _directs(text, pairs, posts, regions, sentences, ends, title_end, reported_lines)
     directs.sort(key=lambda d: d.start)
     kept_zones = sorted(d.zone for d in directs)
 
@@ -79,7 +80,9 @@ def _zone(pair: Pair) -> tuple[int, int]:
 def _quote(start: int, end: int, kind: str, speaker: Speaker | None) -> Quote:
     if speaker is None:
         return Quote(start, end, "direct" if kind == "direct" else "indirect")
-    return Quote(start, end, "direct" if kind == "direct" else "indirect", speaker.name, speaker.start, speaker.end)
+    return Quote(
+        start, end, "direct" if kind == "direct" else "indirect", speaker.name, speaker.start, speaker.end
+    )
 
 
 def _posts_as_directs(posts: list[Post]) -> list[_Direct]:
@@ -93,7 +96,7 @@ def _directs(
     text: str,
     pairs: list[Pair],
     posts: list[Post],
-    zones: list[tuple[int, int]],
+    regions: Regions,
     sentences: Sentences,
     ends: list[int],
     title_end: int,
@@ -124,12 +127,10 @@ def _directs(
         if not in_title and _title_case(text, start, end, 1 if words <= SCARE_MAX_WORDS else 2):
             continue  # a title or a name in capitals: "60 Minutes", "High Noon for America"
         short = words <= SCARE_MAX_WORDS
-        attribution = find_attribution(text, zone, zones, sentences, title_end, short)
+        attribution = find_attribution(regions, zone, sentences, title_end, short)
         if attribution is not None:
             found = _Direct(start, end, zone, attribution)
-        elif not short:
-            found = _Direct(start, end, zone, inherit=True)
-        elif near and _opens_line(text, pair.open):
+        elif not short or (near and _opens_line(text, pair.open)):
             found = _Direct(start, end, zone, inherit=True)
         elif in_title and _whole_line(text, pair, title_end):
             found = _Direct(start, end, zone)  # a headline that is one quotation
@@ -213,27 +214,24 @@ def _headline(text: str, directs: list[_Direct], resolver: Resolver) -> None:
     """`Name: …` in the title line: the quote after the colon is Name's. A description (`Shooting
     Victim:`) stands for the first named speaker of the body; a name counts only when the body
     quotes that person too, so topics (`Black Death: …`) are not taken for speakers."""
-    head = headline(text)
-    if head is None:
-        return
-    body = [s for s in resolver.history if s.start > head.prefix_end]
-    speaker: Speaker | None = None
-    if head.role:
-        speaker = body[0] if body else None
-    elif head.name is not None:
-        last = fold(head.name.split()[-1])
-        match = next((s for s in body if fold(s.name.split()[-1]) == last), None)
-        if match is None:
-            return
-        speaker = Speaker(match.name, head.prefix_start, head.prefix_end)
-    inside = [d for d in directs if head.start <= d.start < head.end]
-    if inside:
+    for head in headlines(text):
+        body = [s for s in resolver.history if s.start > head.prefix_end]
+        speaker: Speaker | None = None
+        if head.role:
+            speaker = body[0] if body else None
+        elif head.name is not None:
+            last = fold(head.name.split()[-1])
+            match = next((s for s in body if fold(s.name.split()[-1]) == last), None)
+            if match is None:
+                continue
+            speaker = Speaker(match.name, head.prefix_start, head.prefix_end)
+        inside = [d for d in directs if head.start <= d.start < head.end]
         for d in inside:
             d.speaker = speaker
+        start, end = _trim(text, head.start, head.end)
+        if not inside and start < end:
+            directs.append(_Direct(start, end, (start, end), speaker=speaker))
         return
-    start, end = _trim(text, head.start, head.end)
-    if start < end:
-        directs.append(_Direct(start, end, (start, end), speaker=speaker))
 
 
 def _cut(text: str, start: int, end: int, zones: list[tuple[int, int]]) -> list[tuple[int, int]]:

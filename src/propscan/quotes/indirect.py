@@ -15,23 +15,74 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .attribution import QUOTE, is_verb, region_tokens, verb_subject
-from .lexicon import ATTRIBUTION_VERBS, PREPOSITIONS, RECIPIENT_VERBS, REPORT_VERBS, SAY_VERBS
+from .attribution import Regions, is_verb, verb_subject
+from .lexicon import ATTRIBUTION_VERBS, PREPOSITIONS, RECIPIENT_VERBS, REPORT_VERBS, SAY_VERBS, trie_pattern
 from .names import Mention, name_after, subject_before
-from .sentences import Sentences, Token
+from .sentences import QUOTE, Sentences, Token
 
 _BE = {"is", "was", "are", "were", "be", "been", "being", "am"}
-_OBJECTS = {"reporters", "journalists", "me", "us", "him", "her", "them", "you", "the", "a", "an",
-            "his", "her", "their", "congress", "lawmakers", "investigators", "police", "viewers",
-            "listeners", "readers", "supporters", "audiences", "students", "members"}
-_TIME = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
-         "yesterday", "tonight", "recently", "later", "earlier", "previously", "repeatedly",
-         "publicly", "privately", "again", "once", "also", "then", "now", "though", "however",
-         "too", "further", "repeatedly", "afterwards", "afterward", "first", "last"}
+_OBJECTS = {
+    "reporters",
+    "journalists",
+    "me",
+    "us",
+    "him",
+    "her",
+    "them",
+    "you",
+    "the",
+    "a",
+    "an",
+    "his",
+    "their",
+    "congress",
+    "lawmakers",
+    "investigators",
+    "police",
+    "viewers",
+    "listeners",
+    "readers",
+    "supporters",
+    "audiences",
+    "students",
+    "members",
+}
+_TIME = {
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "today",
+    "yesterday",
+    "tonight",
+    "recently",
+    "later",
+    "earlier",
+    "previously",
+    "repeatedly",
+    "publicly",
+    "privately",
+    "again",
+    "once",
+    "also",
+    "then",
+    "now",
+    "though",
+    "however",
+    "too",
+    "further",
+    "afterwards",
+    "afterward",
+    "first",
+    "last",
+}
 _CLAUSE_STOP = {".", "!", "?", ";", "…"}
 _PIECE_STOP = {",", ":", ";", ".", "!", "?", QUOTE}
-_PREFILTER_WORDS = "|".join(sorted(REPORT_VERBS, key=len, reverse=True))
-PREFILTER = re.compile(rf"\b(?:{_PREFILTER_WORDS}|according to)\b", re.IGNORECASE)
+_CANDIDATES = REPORT_VERBS | {"according", "point", "points", "pointed", "pointing"}
+PREFILTER = re.compile(rf"(?i)\b(?:{trie_pattern(_CANDIDATES)})\b")
 
 
 @dataclass(frozen=True)
@@ -41,21 +92,21 @@ class Reported:
     pos: int  # where the attribution is, for resolving speakers in text order
 
 
-def find_reported(
-    text: str, zones: list[tuple[int, int]], sentences: Sentences, title_end: int
-) -> list[Reported]:
+def find_reported(regions: Regions, sentences: Sentences, title_end: int) -> list[Reported]:
     """Every reported clause of the text, in text order (pieces may still hold quotations)."""
     seen: set[int] = set()
     out: list[Reported] = []
-    for match in PREFILTER.finditer(text):
+    for match in PREFILTER.finditer(regions.text):
         k = sentences.index(match.start())
         if k in seen:
             continue
         seen.add(k)
         start, end = sentences.cuts[k], sentences.cuts[min(k + 1, len(sentences.cuts) - 1)]
-        toks = region_tokens(text, start, end, zones)
+        toks = regions.tokens(start, end)
         title = start < title_end
-        for i in range(len(toks)):
+        for i, tok in enumerate(toks):
+            if tok.lower not in _CANDIDATES:
+                continue
             if _according(toks, i):
                 found = _according_to(toks, i)
             elif is_verb(toks, i, REPORT_VERBS, title):
@@ -90,17 +141,28 @@ def _after_verb(toks: list[Token], k: int) -> Reported | None:
     while stop < len(toks) and toks[stop].text not in _PIECE_STOP:
         stop += 1
     material = toks[after:stop]
+    if phrase > 0 and toks[phrase - 1].text == QUOTE and _non_clausal(material, verb):
+        # `Marx’s idea “…,” Cordes wrote in a response`: the clause before it, quote and all
+        before = _before(toks, phrase)
+        return _reported(toks, [before], mention, k) if before is not None else None
     that = next((i for i, t in enumerate(material[:10]) if t.lower == "that"), -1)
     if that >= 0 and _non_clausal(material[:that], verb):
-        return _clause(toks, after + that + 1, mention, k)
+        return _clause(toks, after + that + 1, mention, k, strict=False)
     end_mark = toks[stop].text if stop < len(toks) else "."
     if _non_clausal(material, verb) and not (material and material[0].lower == "to"):
         if end_mark == "," and stop + 1 < len(toks) and toks[stop + 1].lower == "that":
-            return _clause(toks, stop + 2, mention, k)  # "stressed, though, that …"
+            # "stressed, though, that …"; "This was what he said, she said, that …"
+            first = _clause(toks, stop + 2, mention, k, strict=False)
+            before = _before(toks, phrase)
+            if first is None or before is None:
+                return first
+            return Reported(
+                ((toks[before[0]].start, toks[before[1] - 1].end), *first.pieces), mention, first.pos
+            )
         if end_mark == ":" or end_mark == QUOTE:
-            return _clause(toks, stop + 1 if end_mark == ":" else stop, mention, k)
+            return _clause(toks, stop + 1 if end_mark == ":" else stop, mention, k, strict=False)
         if end_mark == "," and stop + 1 < len(toks) and toks[stop + 1].text == QUOTE:
-            return _clause(toks, stop + 1, mention, k)  # `Smith said, “…”`
+            return _clause(toks, stop + 1, mention, k, strict=False)  # `Smith said, “…”`
         if end_mark not in {",", ";"} and end_mark not in _CLAUSE_STOP:
             return None
         if any(t.lower in _TOLD_THINGS for t in material):
@@ -109,7 +171,8 @@ def _after_verb(toks: list[Token], k: int) -> Reported | None:
         before = _before(toks, phrase)
         if before is not None:
             spans.append(before)
-        if end_mark == "," and stop + 1 < len(toks) and spans:
+        opens = phrase == 0 or (phrase == 1 and toks[0].lower in {"as", "and", "but"})
+        if end_mark == "," and stop + 1 < len(toks) and (spans or opens):
             nxt = toks[stop + 1].lower
             if nxt != QUOTE and not nxt.endswith("ing") and nxt not in {"and", "who", "which"}:
                 spans.append((stop + 1, _clause_end(toks, stop + 1)))  # "The plan, he said, [will fail]"
@@ -126,15 +189,54 @@ _POINT = {"point", "points", "pointed", "pointing"}
 _SUBJECTS = {"he", "she", "they", "it", "we", "i", "you", "there", "this"}
 _TOLD_THINGS = {"truth", "lie", "lies", "story", "stories", "tale", "tales", "joke", "jokes"}
 # a reported clause does not open with these: "said it best", "believes happened", "saying what"
-_NOT_OPENERS = {"and", "or", "but", "of", "to", "for", "with", "by", "from", "in", "on", "at",
-                "is", "was", "are", "were", "be", "been", "has", "have", "had", "not", "so",
-                "than", "nor", "yet", "what", "goodbye", "hello", "thanks", "sorry", "nothing",
-                "no", "yes", "—", "–", "-", "(", "["}
+_NOT_OPENERS = {
+    "and",
+    "or",
+    "but",
+    "of",
+    "to",
+    "for",
+    "with",
+    "by",
+    "from",
+    "in",
+    "on",
+    "at",
+    "is",
+    "was",
+    "are",
+    "were",
+    "be",
+    "been",
+    "has",
+    "have",
+    "had",
+    "so",
+    "than",
+    "nor",
+    "yet",
+    "what",
+    "goodbye",
+    "hello",
+    "thanks",
+    "sorry",
+    "nothing",
+    "no",
+    "yes",
+    "—",
+    "–",
+    "-",
+    "(",
+    "[",
+}
 
 
-def _clause(toks: list[Token], begin: int, mention: Mention | None, k: int) -> Reported | None:
+def _clause(
+    toks: list[Token], begin: int, mention: Mention | None, k: int, strict: bool = True
+) -> Reported | None:
     """The clause from begin to its end, if it looks like one: three words or more (a quotation
-    counts as one) and not opening with a preposition, a conjunction or a past participle."""
+    counts as one) and, right after a verb without "that" (``strict``), not opening with a
+    preposition, a conjunction or a past participle ("said it best", "believes happened")."""
     while begin < len(toks) and toks[begin].text in {",", ":"}:
         begin += 1
     end = _clause_end(toks, begin)
@@ -142,7 +244,8 @@ def _clause(toks: list[Token], begin: int, mention: Mention | None, k: int) -> R
     if len(words) < 3:
         return None
     first = toks[begin]
-    if first.lower in _NOT_OPENERS or (first.text.islower() and first.lower.endswith(("ed", "ing"))):
+    verbish = first.text.islower() and first.lower.endswith(("ed", "ing"))
+    if strict and (first.lower in _NOT_OPENERS or verbish):
         return None
     return _reported(toks, [(begin, end)], mention, k)
 
@@ -161,9 +264,36 @@ def _phrase_start(toks: list[Token], k: int, mention: Mention | None) -> int:
     return j
 
 
-_PHRASE_STOP = {"what", "how", "why", "where", "to", "that", "which", "who", "because", "while",
-                "if", "when", "as", "but", "than", "for", "in", "on", "at", "with", "by", "from",
-                "so", "then", "is", "was", "are", "were"}
+_PHRASE_STOP = {
+    "what",
+    "how",
+    "why",
+    "where",
+    "to",
+    "that",
+    "which",
+    "who",
+    "because",
+    "while",
+    "if",
+    "when",
+    "as",
+    "but",
+    "than",
+    "for",
+    "in",
+    "on",
+    "at",
+    "with",
+    "by",
+    "from",
+    "so",
+    "then",
+    "is",
+    "was",
+    "are",
+    "were",
+}
 
 
 def _non_clausal(material: list[Token], verb: str) -> bool:
@@ -174,22 +304,26 @@ def _non_clausal(material: list[Token], verb: str) -> bool:
     first = material[0].lower
     if first in PREPOSITIONS or first in _TIME:
         return True
-    if verb in RECIPIENT_VERBS and len(material) <= 6:
-        return first in _OBJECTS or material[0].text[:1].isupper()
+    if verb in RECIPIENT_VERBS and (first in _OBJECTS or material[0].text[:1].isupper()):
+        # "told reporters", "told EWTN’s Raymond Arroyo on the February 8 episode of …"
+        head = next((i for i, t in enumerate(material) if t.lower in PREPOSITIONS), len(material))
+        return head <= 5
     return False
 
 
 def _before(toks: list[Token], phrase: int) -> tuple[int, int] | None:
     """The clause before an attribution placed after it: `[The plan will fail], Smith said`, or
     `[Marx’s idea “…”], Cordes wrote` (the quotation is cut out later). Not a lone adverbial
-    (`On Monday, Smith testified`), and not when the sentence holds another attribution."""
+    (`On Monday, Smith testified`); before a quotation, not when the sentence holds another
+    attribution (`Smith told X that he “…” “…,” Smith said`)."""
     if phrase == 0 or toks[phrase - 1].text not in {",", QUOTE}:
         return None
-    end = phrase - 1 if toks[phrase - 1].text == "," else phrase
+    quoted = toks[phrase - 1].text == QUOTE
+    end = phrase if quoted else phrase - 1
     words = [t for t in toks[:end] if t.text != QUOTE and t.text[:1].isalnum()]
     if len(words) < 2 or (len(words) < 4 and toks[0].lower in PREPOSITIONS | _TIME):
         return None
-    if any(is_verb(toks, i, ATTRIBUTION_VERBS, False) or _according(toks, i) for i in range(end)):
+    if quoted and any(is_verb(toks, i, ATTRIBUTION_VERBS, False) or _according(toks, i) for i in range(end)):
         return None
     return 0, end
 

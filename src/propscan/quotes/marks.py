@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 MARKS = re.compile(r"[\"“”„‟«»'‘’‛‹›]")
-DOUBLE = frozenset("\"“”„‟«»")
+DOUBLE = frozenset('"“”„‟«»')
 OPENERS = frozenset("“„‟«‘‛‹")
 CLOSERS = frozenset("”»’›")
 MAX_LINES = 12  # a closing mark further down is taken for a stray one
@@ -121,7 +121,7 @@ def _pair(text: str, marks: list[tuple[int, int]], ends: list[int]) -> list[Pair
                 _line_end(stack_line + MAX_LINES, ends, n),
                 outer + MAX_CHARS,
             )
-            reopens = role == OPEN or role == AMBIGUOUS
+            reopens = role in (OPEN, AMBIGUOUS)
             if reopens and _at_line_start(text, pos):
                 # news convention: the quote ran to the paragraph end and this mark reopens
                 stop = min(ends[line - 1], limit)

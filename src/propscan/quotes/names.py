@@ -18,8 +18,8 @@ from .lexicon import (
     FUNCTION_WORDS,
     GENERIC_SOURCES,
     GROUP_PRONOUNS,
-    ORG_WORDS,
     NOT_NAMES,
+    ORG_WORDS,
     PARTICLES,
     PRONOUNS,
     RELATIVES,
@@ -30,13 +30,35 @@ from .lexicon import (
 from .sentences import QUOTE, Token
 
 MentionKind = Literal["name", "pronoun", "role", "generic", "author"]
-_DETERMINERS = {"the", "a", "an", "his", "her", "their", "its", "our", "my", "your", "this", "that",
-                "these", "those", "some", "many", "several", "one", "two", "three", "other", "another"}
+_DETERMINERS = {
+    "the",
+    "a",
+    "an",
+    "his",
+    "her",
+    "their",
+    "its",
+    "our",
+    "my",
+    "your",
+    "this",
+    "that",
+    "these",
+    "those",
+    "some",
+    "many",
+    "several",
+    "one",
+    "two",
+    "three",
+    "other",
+    "another",
+}
 _UPPER = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž]")
 _RUN = re.compile(
     r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'\-]*\.?(?:[ \t]+(?:(?:de|da|van|von|bin|ibn|al|del|la|le|du|of)[ \t]+)?"
-    r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'\-]*\.?)*"
-)
+    r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'\-]*\.?)+"
+)  # two capitalised words or more: a lone one is no fuller form of a name, nor a person
 MAX_NAME_TOKENS = 4
 
 
@@ -144,8 +166,20 @@ def subject_before(toks: list[Token], k: int) -> Mention | None:
 
 
 _TRY = {"attempted", "tried", "wanted", "went", "goes", "go", "continued", "began", "proceeded"}
-_NOT_ADVERBS = {"family", "ally", "rally", "supply", "assembly", "daily", "weekly", "monthly",
-                "anomaly", "italy", "july", "only"}
+_NOT_ADVERBS = {
+    "family",
+    "ally",
+    "rally",
+    "supply",
+    "assembly",
+    "daily",
+    "weekly",
+    "monthly",
+    "anomaly",
+    "italy",
+    "july",
+    "only",
+}
 
 
 def _skip_adverbs(toks: list[Token], j: int) -> int:
@@ -160,7 +194,7 @@ def _skip_adverbs(toks: list[Token], j: int) -> int:
 
 
 def _across_apposition(toks: list[Token], comma: int) -> Mention | None:
-    """"Smith, a senator from Ohio, said" or "The photographer, Askia Muhammad, told": the
+    """ "Smith, a senator from Ohio, said" or "The photographer, Askia Muhammad, told": the
     apposition opens with a determiner or a relative pronoun, or is itself a name."""
     for i in range(comma - 1, max(-1, comma - 25), -1):
         if toks[i].text in {".", ";", ":", "!", "?", QUOTE}:
@@ -204,15 +238,19 @@ def _noun_phrase_before(toks: list[Token], j: int) -> Mention | None:
     if tok.text[:1].isalpha() and not _possessive(tok.text):
         i = j
         while i - 1 >= 0 and j - i < 4 and toks[i - 1].text[:1].isalpha():
-            if toks[i - 1].lower in _DETERMINERS:
+            if toks[i - 1].lower in _DETERMINERS or _possessive(toks[i - 1].text):
                 i -= 1
                 break
             i -= 1
         det = toks[i].lower
         if word in ROLE_NOUNS and det == "the":
             return Mention(toks[i].start, tok.end, "role", word)
-        if det in _DETERMINERS or (word.endswith("s") and not word.endswith("ss")):
-            return Mention(toks[i].start, tok.end, "generic")  # "his lawyer", "critics"
+        if (
+            det in _DETERMINERS
+            or _possessive(toks[i].text)
+            or (word.endswith("s") and not word.endswith("ss"))
+        ):
+            return Mention(toks[i].start, tok.end, "generic", word)  # "his lawyer", "critics"
         return None  # "anti-semite claims": a noun, not a subject and its verb
     return None
 
@@ -245,10 +283,14 @@ def name_after(toks: list[Token], k: int) -> Mention | None:
             return Mention(toks[k + 1].start, toks[j - 1].end, "generic")  # "says the report"
         return None
     i = j
-    while j + 1 < len(toks) and (
-        (is_capitalised(toks[j + 1].text) and toks[j].end + 3 >= toks[j + 1].start)
-        or (toks[j + 1].lower in PARTICLES and j + 2 < len(toks) and is_capitalised(toks[j + 2].text))
-    ) and not _possessive(toks[j].text):
+    while (
+        j + 1 < len(toks)
+        and (
+            (is_capitalised(toks[j + 1].text) and toks[j].end + 3 >= toks[j + 1].start)
+            or (toks[j + 1].lower in PARTICLES and j + 2 < len(toks) and is_capitalised(toks[j + 2].text))
+        )
+        and not _possessive(toks[j].text)
+    ):
         j += 1
     return _name_mention(toks[i : j + 1])
 
@@ -277,7 +319,7 @@ def sentence_subject(toks: list[Token], k: int) -> Mention | None:
             ):
                 j += 1
             found = _name_mention(toks[i : j + 1])
-            if found is not None and found.kind == "name":
+            if found is not None and found.kind == "name" and not _possessive(toks[j].text):
                 if words < 3 or len(found.name.split()) >= 2:  # type: ignore[union-attr]
                     return found
                 first = first or found

@@ -36,6 +36,7 @@ class Resolver:
         its own sentence, then the last named speaker."""
         if mention is None:
             return self.history[-1] if self.history else None
+        found: Speaker | None
         if mention.kind == "name" and mention.name:
             found = Speaker(self.names.fullest(mention.name), mention.start, mention.end, mention.gender)
         elif mention.kind == "pronoun":

@@ -18,15 +18,16 @@ _END = re.compile(r"[.!?…]+[\"'”’)\]]*[ \t\u00a0]+(?=[\"'“‘(\[]?[^\W_a
 _WORD = re.compile(r"[^\W_](?:[\w’'\-]*[^\W_])?\.?|[^\w\s]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     start: int
     end: int
     text: str
+    lower: str = ""  # text without a trailing period, lower-cased: what word lists are matched on
 
-    @property
-    def lower(self) -> str:
-        return self.text.rstrip(".").lower()
+    @classmethod
+    def of(cls, start: int, end: int, text: str) -> Token:
+        return cls(start, end, text, text.rstrip(".").lower())
 
 
 class Sentences:
@@ -69,10 +70,14 @@ def tokens(text: str, start: int, end: int) -> list[Token]:
     out = []
     for match in _WORD.finditer(text, start, end):
         word = match.group()
-        if word.endswith(".") and len(word) > 1 and word[:-1].lower() not in ABBREVIATIONS:
-            if not (len(word) == 2 and word[0].isupper()):
-                out.append(Token(match.start(), match.end() - 1, word[:-1]))
-                out.append(Token(match.end() - 1, match.end(), "."))
-                continue
-        out.append(Token(match.start(), match.end(), word))
+        if (
+            word.endswith(".")
+            and len(word) > 1
+            and word[:-1].lower() not in ABBREVIATIONS
+            and not (len(word) == 2 and word[0].isupper())
+        ):
+            out.append(Token.of(match.start(), match.end() - 1, word[:-1]))
+            out.append(Token(match.end() - 1, match.end(), ".", "."))
+            continue
+        out.append(Token.of(match.start(), match.end(), word))
     return out

@@ -16,10 +16,15 @@ def voice_of(start: int, end: int, quotes: Sequence[Quote]) -> tuple[Voice, str 
     more quotations (direct or indirect), the speaker being that of the quotation that covers
     most of them; otherwise ("author", None)."""
     if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end):
-        raise InvalidSpanError(f"voice_of needs integer offsets with 0 <= start < end, got {start!r}, {end!r}")
+        raise InvalidSpanError(
+            f"voice_of needs integer offsets with 0 <= start < end, got {start!r}, {end!r}"
+        )
     # the union of the quotations' overlaps with the span, then the best single overlap
-    pieces = sorted((max(q.start, start), min(q.end, end), i) for i, q in enumerate(quotes)
-                    if q.start < end and q.end > start)
+    pieces = sorted(
+        (max(q.start, start), min(q.end, end), i)
+        for i, q in enumerate(quotes)
+        if q.start < end and q.end > start
+    )
     covered = 0
     reach = start
     best, best_overlap = None, 0
