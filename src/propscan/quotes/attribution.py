@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from .lexicon import ATTRIBUTION_VERBS, NOT_NAMES, REPORT_VERBS, ROLE_NOUNS, SAY_VERBS
+from .lexicon import ATTRIBUTION_VERBS, NOT_NAMES, REPORT_VERBS, ROLE_NOUNS, SAY_VERBS, SKIPPABLE
 from .names import Mention, inverted, is_capitalised, name_after, sentence_subject, subject_before
 from .sentences import QUOTE, Sentences, Token, tokens
 
@@ -144,9 +144,10 @@ def find_attribution(
     sentence (outside any quotation) whose subject is not the author, or `according to X`, or a
     sentence that is only `Name:` before the quote.
 
-    A ``short`` quote (a few words) needs more: a reporting or naming verb ("called it “a
-    disgrace”") with a named, pronoun or described subject; "asked about the “intent”" or "what
-    critics say" leave it the author's scare quote."""
+    A ``short`` quote (a few words) needs more unless the attribution is right next to it
+    (`“It will close,” a source said`): a reporting or naming verb ("called it “a disgrace”")
+    with a named, pronoun or described subject; "asked about the “intent”" or "what critics
+    say" leave it the author's scare quote."""
     start = max(sentences.bounds(zone[0])[0], zone[0] - REACH)
     own_end = sentences.bounds(max(zone[0], zone[1] - 1))[1]
     # a quote that ends its sentence (`“…?” Issa wanted to know.`) may be attributed by the
@@ -158,7 +159,6 @@ def find_attribution(
     if here < 0:
         return None
     title = zone[0] < title_end
-    verbs = REPORT_VERBS | NAMING_VERBS if short else ATTRIBUTION_VERBS
     candidates = []
     for k, tok in enumerate(toks):
         if tok.text == QUOTE:
@@ -166,7 +166,7 @@ def find_attribution(
         spilled = tok.start >= own_end
         if spilled and (k - here > 6 or k == here + 1):
             continue  # in the next sentence only `” Name [also] said`, the name first
-        if is_verb(toks, k, verbs, title) or _according(toks, k):
+        if is_verb(toks, k, ATTRIBUTION_VERBS, title) or _according(toks, k):
             # own sentence first, nearer first; after the quote wins a tie (`“…,” he said`)
             candidates.append((spilled, abs(k - here), k < here, k))
     for _, _, _, k in sorted(candidates):
@@ -175,7 +175,10 @@ def find_attribution(
         mention, ok = verb_subject(toks, k)
         if not ok or (mention is not None and mention.kind == "author"):
             continue
-        if short and not _personal(mention):
+        if short and not (
+            _adjacent(toks, here, k, mention)
+            or (is_verb(toks, k, _SHORT_VERBS, title) and _personal(mention))
+        ):
             continue
         return Attribution(mention, toks[k].start, toks[k].end)
     return _colon_name(toks, here)
@@ -205,6 +208,20 @@ def verb_subject(toks: list[Token], k: int) -> tuple[Mention | None, bool]:
                     return earlier, True
         return sentence_subject(toks, k), True
     return None, False
+
+
+_SHORT_VERBS = REPORT_VERBS | NAMING_VERBS
+
+
+def _adjacent(toks: list[Token], here: int, k: int, mention: Mention | None) -> bool:
+    """`“…,” officials said`, `said Smith: “…”`: nothing but the attribution between the verb
+    and the quote."""
+    lo, hi = (here + 1, k) if k > here else (k + 1, here)
+    for tok in toks[lo:hi]:
+        inside = mention is not None and mention.start <= tok.start < mention.end
+        if not (inside or tok.text in {",", ":"} or tok.lower in SKIPPABLE):
+            return False
+    return True
 
 
 def _personal(mention: Mention | None) -> bool:
