@@ -154,6 +154,18 @@ def test_a_second_attribution_ends_the_first_clause() -> None:
     ]
 
 
+def test_a_second_source_after_the_clause_does_not_take_it_over() -> None:
+    text = "Ann Lee said she had helped him with the land deal, two House employees said."
+    assert found(text, "indirect") == [("she had helped him with the land deal", "Ann Lee")]
+    according = "Ann Lee said she had helped him with the land deal, according to two House employees."
+    assert found(according, "indirect") == [("she had helped him with the land deal", "Ann Lee")]
+
+
+def test_a_capitalised_word_before_a_common_noun_is_no_name() -> None:
+    text = "Crime rose last year, according to two House employees."
+    assert found(text, "indirect") == [("Crime rose last year", None)]
+
+
 def test_text_inside_a_direct_quote_is_never_indirect() -> None:
     text = "Smith said that the plan “will fail within a year” and then left."
     quotes = find_quotes(text)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from ..errors import InvalidSpanError
 from .attribution import Attribution, Regions, find_attribution
+from .clauses import Reported
 from .embeds import Post, find_posts, headlines
-from .indirect import Reported, find_reported
+from .indirect import find_reported
 from .marks import Pair, find_pairs, line_ends
 from .names import NameIndex, fold
 from .quote import Quote

@@ -152,6 +152,38 @@ RECIPIENT_VERBS = _words("""
 """)
 
 
+# Clause shapes of indirect speech (see clauses.py).
+BE = _words("is was are were be been being am")
+# Recipients of tell/warn: "told reporters", "told them"; a capitalised word is one too.
+OBJECTS = _words("""
+    a an audiences congress her him his investigators journalists lawmakers listeners me members
+    police readers reporters students supporters the their them us viewers you
+""")
+# Adverbials between a verb and its clause: "said on Monday that", "stressed, though, that".
+TIME_WORDS = _words("""
+    afterward afterwards again also earlier first friday further however last later monday now
+    once previously privately publicly recently repeatedly saturday sunday then though thursday
+    today tonight too tuesday wednesday yesterday
+""")
+QUESTION_WORDS = _words("asked asking ask asks whether wondered wondering")
+SUBJECT_WORDS = _words("he she they it we i you there this")
+TOLD_THINGS = _words("truth lie lies story stories tale tales joke jokes")
+# A reported clause does not open with these: "said it best", "saying what", "believes happened".
+NOT_OPENERS = _words("""
+    ( - [ and are at be been but by for from goodbye had has have hello in is no nor nothing of
+    on or so sorry than thanks to was were what with yes yet – —
+""")
+# Words that open another clause, where the subject of an attribution cannot reach back past.
+PHRASE_STOP = _words("""
+    are as at because but by for from how if in is on so than that then to was were what when
+    where which while who why with
+""")
+DETERMINERS = _words("""
+    a an another her his its many my one other our several some that the their these this those
+    three two your
+""")
+
+
 Trie = dict[str, "Trie"]
 
 

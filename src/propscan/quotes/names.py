@@ -14,6 +14,7 @@ from typing import Literal
 
 from .lexicon import (
     AUTHOR_PRONOUNS,
+    DETERMINERS,
     FEMALE_TITLES,
     FUNCTION_WORDS,
     GENERIC_SOURCES,
@@ -30,30 +31,6 @@ from .lexicon import (
 from .sentences import QUOTE, Token
 
 MentionKind = Literal["name", "pronoun", "role", "generic", "author"]
-_DETERMINERS = {
-    "the",
-    "a",
-    "an",
-    "his",
-    "her",
-    "their",
-    "its",
-    "our",
-    "my",
-    "your",
-    "this",
-    "that",
-    "these",
-    "those",
-    "some",
-    "many",
-    "several",
-    "one",
-    "two",
-    "three",
-    "other",
-    "another",
-}
 _UPPER = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž]")
 _RUN = re.compile(
     r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'\-]*\.?(?:[ \t]+(?:(?:de|da|van|von|bin|ibn|al|del|la|le|du|of)[ \t]+)?"
@@ -205,7 +182,7 @@ def _across_apposition(toks: list[Token], comma: int) -> Mention | None:
                 return None
             if all(is_capitalised(t.text) or t.lower in PARTICLES for t in inner):
                 return _name_mention(inner)
-            if inner[0].lower in _DETERMINERS or inner[0].lower in RELATIVES:
+            if inner[0].lower in DETERMINERS or inner[0].lower in RELATIVES:
                 found = _noun_phrase_before(toks, i - 1)
                 return found if found is not None and found.kind == "name" else None
             return None
@@ -221,7 +198,9 @@ def _noun_phrase_before(toks: list[Token], j: int) -> Mention | None:
         return Mention(tok.start, tok.end, "pronoun", gender=PRONOUNS[word])
     if word in AUTHOR_PRONOUNS:
         return Mention(tok.start, tok.end, "author")
-    if word in GROUP_PRONOUNS or word in RELATIVES:
+    if word in RELATIVES:
+        return None  # "“…,” which repeated": a relative without its comma refers to a thing
+    if word in GROUP_PRONOUNS:
         return Mention(tok.start, tok.end, "generic")
     if word in FUNCTION_WORDS or (j == 0 and word in NOT_NAMES):
         return None  # "…, but explained", a sentence-initial imperative ("Take note that")
@@ -238,7 +217,7 @@ def _noun_phrase_before(toks: list[Token], j: int) -> Mention | None:
     if tok.text[:1].isalpha() and not _possessive(tok.text):
         i = j
         while i - 1 >= 0 and j - i < 4 and toks[i - 1].text[:1].isalpha():
-            if toks[i - 1].lower in _DETERMINERS or _possessive(toks[i - 1].text):
+            if toks[i - 1].lower in DETERMINERS or _possessive(toks[i - 1].text):
                 i -= 1
                 break
             i -= 1
@@ -246,7 +225,7 @@ def _noun_phrase_before(toks: list[Token], j: int) -> Mention | None:
         if word in ROLE_NOUNS and det == "the":
             return Mention(toks[i].start, tok.end, "role", word)
         if (
-            det in _DETERMINERS
+            det in DETERMINERS
             or _possessive(toks[i].text)
             or (word.endswith("s") and not word.endswith("ss"))
         ):
@@ -279,7 +258,7 @@ def name_after(toks: list[Token], k: int) -> Mention | None:
         skipped += 1
         j += 1
     if j >= len(toks) or not is_capitalised(toks[j].text) or toks[j].lower in NOT_NAMES - {"the"}:
-        if skipped and toks[k + 1].lower in _DETERMINERS:
+        if skipped and toks[k + 1].lower in DETERMINERS:
             return Mention(toks[k + 1].start, toks[j - 1].end, "generic")  # "says the report"
         return None
     i = j
@@ -292,7 +271,26 @@ def name_after(toks: list[Token], k: int) -> Mention | None:
         and not _possessive(toks[j].text)
     ):
         j += 1
+    if j + 1 < len(toks) and _noun_head(toks[j + 1]):
+        return Mention(toks[k + 1].start, toks[j + 1].end, "generic")  # "two House employees"
     return _name_mention(toks[i : j + 1])
+
+
+def _noun_head(tok: Token) -> bool:
+    """A lower-case word that makes the capitalised words before it a modifier."""
+    word = tok.lower
+    return (
+        tok.text.islower()
+        and word not in FUNCTION_WORDS
+        and word not in SKIPPABLE
+        and word not in _AFTER_NAME
+        and not word.endswith(("ing", "ly", "ed"))
+    )
+
+
+_AFTER_NAME = frozenset(
+    ["yesterday", "today", "tonight", "recently", "earlier", "last", "this", "told", "said", "says", "wrote"]
+)
 
 
 def sentence_subject(toks: list[Token], k: int) -> Mention | None:
