@@ -35,6 +35,11 @@ def test_the_speaker_stands_before_or_after_the_verb_or_across_an_apposition(tex
     assert text[quotes[0].speaker_start : quotes[0].speaker_end] == "Smith"  # type: ignore[misc]
 
 
+def test_a_dash_and_a_name_after_a_quote_name_its_speaker() -> None:
+    text = "The essay opened with a line.\n“The tree of liberty must be refreshed.” — Thomas Jefferson"
+    assert found(text, "direct") == [("The tree of liberty must be refreshed.", "Thomas Jefferson")]
+
+
 def test_the_speaker_is_the_fullest_name_form_without_titles() -> None:
     text = "Senator Rand Paul spoke in Louisville.\n“We will win this vote,” Paul said."
     quotes = [q for q in find_quotes(text) if q.kind == "direct"]

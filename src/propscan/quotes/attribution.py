@@ -181,7 +181,7 @@ def find_attribution(
         ):
             continue
         return Attribution(mention, toks[k].start, toks[k].end)
-    return _colon_name(toks, here)
+    return _colon_name(toks, here) or _dash_name(toks, here)
 
 
 def verb_subject(toks: list[Token], k: int) -> tuple[Mention | None, bool]:
@@ -236,6 +236,19 @@ def _personal(mention: Mention | None) -> bool:
 
 def _according(toks: list[Token], k: int) -> bool:
     return toks[k].lower == "according" and k + 1 < len(toks) and toks[k + 1].lower == "to"
+
+
+def _dash_name(toks: list[Token], here: int) -> Attribution | None:
+    """`“…” — Thomas Jefferson`: a dash and a name closing the sentence after the quote."""
+    if here + 2 >= len(toks) or toks[here + 1].text not in {"—", "–", "-"}:
+        return None
+    mention = name_after(toks, here + 1)
+    if mention is None or mention.kind != "name":
+        return None
+    rest = [t for t in toks if t.start >= mention.end]
+    if any(t.text[:1].isalnum() for t in rest):
+        return None
+    return Attribution(mention, toks[here + 1].start, toks[here + 1].end)
 
 
 def _colon_name(toks: list[Token], here: int) -> Attribution | None:
