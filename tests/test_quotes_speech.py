@@ -76,6 +76,41 @@ def test_a_description_resolves_to_the_person_named_with_that_title() -> None:
     assert found(text, "direct") == [("This is a scandal and I will not accept it,", "Ann Lee")]
 
 
+def test_a_chain_of_appositions_leads_back_to_the_name() -> None:
+    text = "Robert Brown, Bishop of Worcester, Massachusetts, said: “We will pray for all of them.”"
+    assert found(text, "direct") == [("We will pray for all of them.", "Robert Brown")]
+
+
+def test_a_pronoun_takes_the_name_opening_the_sentence_before_over_an_older_speaker() -> None:
+    text = (
+        "“The plan is good,” Tom Baker said.\n"
+        "Mary Jones, a nurse from Leeds, gave an interview on Friday.\n"
+        "“We are angry and we are tired,” she said."
+    )
+    assert found(text, "direct")[-1] == ("We are angry and we are tired,", "Mary Jones")
+
+
+def test_he_or_she_is_no_organisation() -> None:
+    text = "The FBI said that the case was closed.\n“We will appeal the ruling next week,” he said."
+    assert found(text, "direct") == [("We will appeal the ruling next week,", None)]
+
+
+def test_a_headline_description_is_a_person_not_the_agency_cited_first() -> None:
+    text = (
+        "Texas Mom: My Son Was Attacked\n\n"
+        "According to Breitbart, the attack happened on Friday.\n"
+        "Patricia Spittler said that her son was fine."
+    )
+    assert found(text, "direct") == [("My Son Was Attacked", "Patricia Spittler")]
+
+
+def test_an_inline_post_starts_where_the_authors_sentence_ends() -> None:
+    lead = "The US has deployed troops to the border to stop what the president described as an invasion"
+    post = "Troops setting up barbed wire under the bridge this morning pic.twitter.com/abc"
+    text = f"{lead} {'and more ' * 20}today. {post} — Iris Rodriguez (@IrisNews) November 2, 2018"
+    assert found(text, "direct") == [(post, "Iris Rodriguez")]
+
+
 def test_a_bare_quote_paragraph_continues_the_speaker_before_it() -> None:
     text = (
         "“We lost everything in the flood,” Omar Ali said.\n"
@@ -146,6 +181,28 @@ def test_each_reporting_pattern_gives_the_reported_clause(
     assert found(text, "indirect") == [(content, speaker)]
 
 
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        ("Trump told reporters he would invite her soon.", "he would invite her soon"),
+        (
+            "Trump warned Saudi rulers could face severe punishment.",
+            "Saudi rulers could face severe punishment",
+        ),
+        ("Trump told Fox News on Monday that the talks had failed.", "the talks had failed"),
+        ("Trump reiterated his confidence that the talks would succeed.", "the talks would succeed"),
+        ("Trump declared the US will stop the exercises.", "the US will stop the exercises"),
+    ],
+)
+def test_a_recipient_or_a_noun_before_that_is_skipped(text: str, content: str) -> None:
+    assert found(text, "indirect") == [(content, "Trump")]
+
+
+def test_a_contracted_pronoun_is_a_subject() -> None:
+    text = "Ann Lee spoke to the council.\nShe'd admitted she didn't believe the report at all."
+    assert found(text, "indirect") == [("she didn't believe the report at all", "Ann Lee")]
+
+
 def test_an_attribution_in_the_middle_is_cut_out() -> None:
     text = "The plan, Smith said, would fail within a year."
     assert found(text, "indirect") == [("The plan", "Smith"), ("would fail within a year", "Smith")]
@@ -203,6 +260,11 @@ def test_a_quoted_statement_inside_a_quote_is_not_indirect_speech() -> None:
         "His claims about the vote were false.",
         "He is said to be the richest man in town.",
         "The so-called experts were wrong.",
+        "Officials haven't said whether the plan works.",
+        "Smith did not say that the plan failed.",
+        "Tracer bullets carry a pyrotechnic charge that lights their path.",
+        "Orban told the truth about the border.",
+        "Smith told passengers over the intercom to stay calm.",
     ],
 )
 def test_no_reported_clause_where_nothing_is_reported(text: str) -> None:

@@ -11,7 +11,15 @@ import bisect
 from dataclasses import dataclass
 
 from .lexicon import ATTRIBUTION_VERBS, NOT_NAMES, REPORT_VERBS, ROLE_NOUNS, SAY_VERBS, SKIPPABLE
-from .names import Mention, inverted, is_capitalised, name_after, sentence_subject, subject_before
+from .names import (
+    Mention,
+    inverted,
+    is_capitalised,
+    name_after,
+    sentence_subject,
+    skip_adverbs,
+    subject_before,
+)
 from .sentences import QUOTE, Sentences, Token, tokens
 
 _NOUN_BEFORE = {
@@ -176,8 +184,7 @@ def find_attribution(
         if not ok or (mention is not None and mention.kind == "author"):
             continue
         if short and not (
-            _adjacent(toks, here, k, mention)
-            or (is_verb(toks, k, _SHORT_VERBS, title) and _personal(mention))
+            _adjacent(toks, here, k, mention) or (is_verb(toks, k, _SHORT_VERBS, title) and personal(mention))
         ):
             continue
         return Attribution(mention, toks[k].start, toks[k].end)
@@ -190,17 +197,19 @@ def verb_subject(toks: list[Token], k: int) -> tuple[Mention | None, bool]:
     Before the verb ("Smith said"), after it where inversion is possible ("…,” said Smith"),
     or, for a participle or a verb coordinated with an earlier one ("…, adding", "… and said"),
     the subject of the sentence (None: the last speaker)."""
-    mention = subject_before(toks, k)
+    participle = toks[k].text.endswith("ing")
+    before = skip_adverbs(toks, k - 1)
+    # "Portugal, for example, adding": a participle after a comma has no subject of its own
+    mention = None if participle and before >= 0 and toks[before].text == "," else subject_before(toks, k)
     if mention is not None and mention.kind == "generic" and toks[k].lower not in SAY_VERBS:
         first = next((t for t in toks if t.start == mention.start), None)
         if first is not None and first.text.endswith(("’s", "'s")):
             return None, False  # "the agency’s initial report on …": a noun, not a verb
-    participle = toks[k].text.endswith("ing")
     if mention is None and not participle and inverted(toks, k):
         mention = name_after(toks, k)
     if mention is not None:
         return mention, True
-    if participle or (k > 0 and toks[k - 1].lower in {"and", "but"}):
+    if participle or (before >= 0 and toks[before].lower in {"and", "but"}):
         for i in range(k):  # "the minister noted that …, adding": the subject of "noted"
             if toks[i].text != QUOTE and is_verb(toks, i, ATTRIBUTION_VERBS, False):
                 earlier = subject_before(toks, i)
@@ -224,7 +233,7 @@ def _adjacent(toks: list[Token], here: int, k: int, mention: Mention | None) -> 
     return True
 
 
-def _personal(mention: Mention | None) -> bool:
+def personal(mention: Mention | None) -> bool:
     """A person or a named source: a name, a pronoun, or a description with a role ("his
     lawyer"), not a generic "critics" or "the report"."""
     if mention is None:

@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from .attribution import is_verb
 from .lexicon import (
     ATTRIBUTION_VERBS,
+    CLAUSE_VERBS,
+    DETERMINERS,
+    FUNCTION_WORDS,
     NOT_OPENERS,
     OBJECTS,
     PHRASE_STOP,
     PREPOSITIONS,
-    RECIPIENT_VERBS,
     SAY_VERBS,
+    SUBJECT_WORDS,
     TIME_WORDS,
 )
-from .names import Mention, subject_before
+from .names import Mention, is_capitalised, pronoun, subject_before
 from .sentences import QUOTE, Token
 
 CLAUSE_STOP = frozenset({".", "!", "?", ";", "…"})
@@ -61,33 +64,40 @@ def clause(
         return None
     first = toks[begin]
     verbish = first.text.islower() and first.lower.endswith(("ed", "ing"))
-    if strict and (first.lower in NOT_OPENERS or verbish):
-        return None
+    second = toks[begin + 1].lower if begin + 1 < end else "."
+    pronoun_object = first.lower in {"it", "so", "this"} and (
+        second in PREPOSITIONS or not second[:1].isalnum()
+    )
+    if strict and (first.lower in NOT_OPENERS or verbish or pronoun_object):
+        return None  # "said it on Monday": an object
     return reported(toks, [(begin, end)], mention, k)
 
 
 def clause_end(toks: list[Token], begin: int) -> int:
-    """Token index where a clause starting at begin ends: the sentence end, or the start of the
-    next attribution in the sentence (`…, but explained that`, `…, and Jordan asked`)."""
-    for i in range(begin, len(toks)):
+    """Token index where a clause starting at begin ends: the sentence end, or the next
+    attribution joined to it (`…, but explained that`, `…, and Jordan asked`, `…, adding`,
+    `… “…,” the sources said`). An attribution embedded in the clause stays in it: "he said
+    [she believes the plan failed]"."""
+    for i in range(begin + 1, len(toks)):
         if toks[i].text in CLAUSE_STOP:
             return i
-        if i > begin and (according(toks, i) or is_verb(toks, i, ATTRIBUTION_VERBS, False)):
+        if not (according(toks, i) or is_verb(toks, i, ATTRIBUTION_VERBS, False)):
+            continue
+        j = i
+        if not according(toks, i) and not toks[i].text.endswith("ing"):
             mention = subject_before(toks, i)
-            j = i
-            if mention is not None:
+            if mention is not None and mention.start >= toks[begin].start:
                 while j > begin and toks[j - 1].end > mention.start:
                     j -= 1
-            if mention is not None and (
-                mention.kind in {"name", "pronoun", "role"} or toks[j - 1].text in {",", QUOTE}
-            ):
-                pass  # "…, and Jordan asked", "… “…,” the sources said"
-            elif toks[i - 1].text not in {"and", "but", ",", QUOTE} and not toks[i].text.endswith("ing"):
-                continue  # a verb inside the clause with an ordinary subject: still reported
-            while j > begin and toks[j - 1].lower in {"and", "but", ",", "while", "yet"}:
-                j -= 1
-            return j
-    return len(toks)
+        if not according(toks, i) and (j == begin or toks[j - 1].lower not in _JOINS):
+            continue  # "[she believes the plan failed]" is what he said
+        while j > begin and toks[j - 1].lower in _JOINS and toks[j - 1].text != QUOTE:
+            j -= 1
+        return j
+    return len(toks) if begin < len(toks) and toks[begin].text not in CLAUSE_STOP else begin
+
+
+_JOINS = frozenset({",", "and", "but", "while", "yet", ";", "—", "–", QUOTE})
 
 
 def phrase_start(toks: list[Token], k: int, mention: Mention | None) -> int:
@@ -97,10 +107,24 @@ def phrase_start(toks: list[Token], k: int, mention: Mention | None) -> int:
     if mention is None or mention.start > toks[k].start:
         return k
     j = k
-    while j > 0 and k - j < 14 and toks[j - 1].text not in {",", QUOTE, ";", ":"}:
-        if toks[j - 1].lower in PHRASE_STOP and toks[j - 1].end <= mention.start:
+    while j > 0 and toks[j - 1].end > mention.start:  # the subject, appositions and all
+        j -= 1
+    reach = 0
+    while j > 0 and reach < 8 and toks[j - 1].text not in {",", QUOTE, ";", ":"}:
+        if toks[j - 1].lower in PHRASE_STOP:
             break
         j -= 1
+        reach += 1
+    if j >= 3 and toks[j - 1].text == ",":
+        # “…,” [Gilani’s cousin, Syed Ahmed,] told: a short description before the name
+        for i in range(j - 2, max(0, j - 5), -1):
+            if toks[i - 1].text == QUOTE:
+                opener = toks[i]
+                if opener.lower in DETERMINERS or opener.text.endswith(("’s", "'s")):
+                    return i
+                break
+            if not toks[i].text[:1].isalnum():
+                break
     return j
 
 
@@ -111,11 +135,57 @@ def non_clausal(material: list[Token], verb: str) -> bool:
         return True
     first = material[0].lower
     if first in PREPOSITIONS or first in TIME_WORDS:
+        # "said in a statement", but "said by and large there are no limits" is a clause
+        return not any(t.lower in CLAUSE_VERBS for t in material[1:])
+    return False
+
+
+def recipient(material: list[Token]) -> int:
+    """How many tokens of the material after tell/warn are the recipient: "reporters", "him",
+    "Fox News", "EWTN’s Raymond Arroyo", "the Trice Edney News Wire" (before "that" or a
+    pronoun). None where the capitalised words open the clause ("warned Saudi rulers could …")."""
+    if not material:
+        return 0
+    first = material[0]
+    plural = first.text.islower() and first.lower.endswith("s") and not first.lower.endswith("ss")
+    if (first.lower in OBJECTS and first.lower not in DETERMINERS) or (
+        plural and first.lower not in FUNCTION_WORDS
+    ):
+        return 1  # "told reporters", "told passengers over the intercom"
+    i = 1 if first.lower in DETERMINERS else 0
+    j = i
+    while j < len(material) and j - i < 6 and is_capitalised(material[j].text):
+        j += 1
+    if j == i:
+        return 0
+    rest = material[j] if j < len(material) else None
+    opens_clause = rest is not None and rest.text.islower() and rest.lower not in PREPOSITIONS | {"that"}
+    if opens_clause and pronoun(rest.lower) is None and rest.lower not in SUBJECT_WORDS:  # type: ignore[union-attr]
+        return 0  # "Saudi rulers could face": the subject of the clause, no recipient
+    return j
+
+
+def nominal(material: list[Token]) -> bool:
+    """A short noun phrase before "that": "reiterated [his confidence] that", "expressed [the
+    hope] that"."""
+    return 1 <= len(material) <= 3 and material[0].lower in DETERMINERS
+
+
+def clause_like(material: list[Token]) -> bool:
+    """Whether words after a verb read as a clause without "that": a subject pronoun first ("he
+    would"), or a verb of a clause within a dozen words and before any "and" ("declaring the US
+    will stop")."""
+    if not material:
+        return False
+    if material[0].lower in SUBJECT_WORDS:
         return True
-    if verb in RECIPIENT_VERBS and (first in OBJECTS or material[0].text[:1].isupper()):
-        # "told reporters", "told EWTN’s Raymond Arroyo on the February 8 episode of …"
-        head = next((i for i, t in enumerate(material) if t.lower in PREPOSITIONS), len(material))
-        return head <= 5
+    if material[0].lower in PREPOSITIONS:
+        return False
+    for tok in material[1:12]:
+        if tok.lower in {"and", "or", "but", QUOTE}:
+            return False
+        if tok.lower in CLAUSE_VERBS:
+            return True
     return False
 
 
@@ -131,7 +201,13 @@ def before(toks: list[Token], phrase: int) -> tuple[int, int] | None:
     words = [t for t in toks[:end] if t.text != QUOTE and t.text[:1].isalnum()]
     if len(words) < 2 or (len(words) < 4 and toks[0].lower in PREPOSITIONS | TIME_WORDS):
         return None
-    verbs = ATTRIBUTION_VERBS if quoted else SAY_VERBS  # "Lee said X, the sources said": X is Lee's
-    if any(is_verb(toks, i, verbs, False) or according(toks, i) for i in range(end)):
-        return None
+    for i in range(end):  # "Lee said X, the sources said": X is Lee's
+        if according(toks, i):
+            return None
+        if quoted and is_verb(toks, i, ATTRIBUTION_VERBS, False):
+            return None
+        if not quoted and is_verb(toks, i, SAY_VERBS, False):
+            inner = subject_before(toks, i)
+            if inner is not None and inner.kind in {"name", "pronoun", "role"}:
+                return None
     return 0, end

@@ -28,6 +28,7 @@ _SIGNATURE = re.compile(
 _FACEBOOK = re.compile(
     r"Posted by (?P<name>[^\n]{2,60}?) on (?:[A-Z][a-z]+day, )?" + _MONTH + r" \d{1,2}, \d{4}"
 )
+_SENTENCE = re.compile(r"[.!?…][\"'”’)]*\s+(?=[\"“‘(]?[A-Z#@])")
 _LINK = re.compile(r"(?:https?://|pic\.twitter\.com/)\S*")
 _COLON = re.compile(r":(?=[ \t])")
 
@@ -81,6 +82,11 @@ def _strip_name(text: str, start: int, end: int) -> tuple[int, int]:
 def _post_start(text: str, cut: int, floor: int) -> int:
     line_start = text.rfind("\n", floor, cut) + 1
     start = max(line_start, floor)
+    while _visible(text[start:cut]) > POST_CHARS:  # the post shares its line with the author's text
+        boundary = _SENTENCE.search(text, start, cut)
+        if boundary is None:
+            break
+        start = boundary.end()
     budget = POST_CHARS - _visible(text[start:cut])
     while start > floor and start > 0:
         prev_start = max(text.rfind("\n", floor, start - 1) + 1, floor)

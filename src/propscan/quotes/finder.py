@@ -13,7 +13,7 @@ from .clauses import Reported
 from .embeds import Post, find_posts, headlines
 from .indirect import find_reported
 from .marks import Pair, find_pairs, line_ends
-from .names import NameIndex, fold
+from .names import Mention, NameIndex, fold, opening_subject, organisation
 from .quote import Quote
 from .resolve import Resolver, Speaker
 from .sentences import Sentences
@@ -62,7 +62,7 @@ def find_quotes(text: str) -> list[Quote]:
     kept_zones = sorted(d.zone for d in directs)
 
     resolver = Resolver(NameIndex(text), all_zones)
-    speakers = _resolve(directs, reported, resolver, sentences, ends)
+    speakers = _resolve(directs, reported, resolver, sentences, regions, ends)
     _headline(text, directs, resolver)
     kept_zones = sorted(d.zone for d in directs)
 
@@ -172,6 +172,7 @@ def _resolve(
     reported: list[Reported],
     resolver: Resolver,
     sentences: Sentences,
+    regions: Regions,
     ends: list[int],
 ) -> list[Speaker | None]:
     """Resolve every attribution in text order, so a pronoun finds the speaker named before it;
@@ -198,17 +199,33 @@ def _resolve(
                 resolver.remember(item.fixed)
             elif item.attribution is not None:
                 at = item.attribution
-                item.speaker = resolver.resolve(at.mention, at.verb_start, sentences.bounds(at.verb_start)[0])
+                item.speaker = resolver.resolve(
+                    at.mention, at.verb_start, *_context(at.mention, at.verb_start, sentences, regions)
+                )
             elif item.inherit and line - last_line <= CONTINUE_LINES:
                 item.speaker = last
             found, end_line = item.speaker, bisect.bisect_left(ends, item.zone[1] - 1)
         else:
             r = reported[item]
-            found = speakers[item] = resolver.resolve(r.mention, r.pos, sentences.bounds(r.pos)[0])
+            context = _context(r.mention, r.pos, sentences, regions)
+            found = speakers[item] = resolver.resolve(r.mention, r.pos, *context)
             end_line = line
         if isinstance(item, int) or item.attribution is not None or item.fixed is not None or found:
             last, last_line = found, max(line, end_line)
     return speakers
+
+
+def _context(
+    mention: Mention | None, pos: int, sentences: Sentences, regions: Regions
+) -> tuple[int, Mention | None]:
+    """Where the sentence of ``pos`` starts, and for a pronoun the name opening the sentence
+    before it."""
+    k = sentences.index(pos)
+    start = sentences.cuts[k]
+    if mention is None or mention.kind != "pronoun" or k == 0:
+        return start, None
+    toks = regions.tokens(sentences.cuts[k - 1], start)
+    return start, opening_subject(toks, len(toks))
 
 
 def _headline(text: str, directs: list[_Direct], resolver: Resolver) -> None:
@@ -218,8 +235,10 @@ def _headline(text: str, directs: list[_Direct], resolver: Resolver) -> None:
     for head in headlines(text):
         body = [s for s in resolver.history if s.start > head.prefix_end]
         speaker: Speaker | None = None
-        if head.role:
-            speaker = body[0] if body else None
+        if head.role:  # "Texas Mom:" is a person, not the agency the body cites first
+            people = [s for s in body if not organisation(s.name)]
+            named = [s for s in people if len(s.name.split()) >= 2]
+            speaker = (named or people)[0] if people else None
         elif head.name is not None:
             last = fold(head.name.split()[-1])
             match = next((s for s in body if fold(s.name.split()[-1]) == last), None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .attribution import Regions, is_verb, verb_subject
+from .attribution import Regions, is_verb, personal, verb_subject
 from .clauses import (
     CLAUSE_STOP,
     PIECE_STOP,
@@ -23,17 +23,21 @@ from .clauses import (
     before,
     clause,
     clause_end,
+    clause_like,
+    nominal,
     non_clausal,
     phrase_start,
+    recipient,
     reported,
 )
 from .lexicon import (
     BE,
+    NEGATIONS,
+    NOUN_PRONE,
     QUESTION_WORDS,
     RECIPIENT_VERBS,
     REPORT_VERBS,
     SAY_VERBS,
-    SUBJECT_WORDS,
     TOLD_THINGS,
     trie_pattern,
 )
@@ -75,14 +79,22 @@ def _after_verb(toks: list[Token], k: int) -> Reported | None:
     verb = toks[k].lower
     if any(t.lower in QUESTION_WORDS for t in toks[max(0, k - 8) : k]):
         return None  # "Asked whether he thought …": a question, not a report
+    if any(t.lower in NEGATIONS for t in toks[max(0, k - 3) : k]) or (
+        k + 1 < len(toks) and toks[k + 1].lower == "whether"
+    ):
+        return None  # "officials haven't said whether …": nothing was said
     mention, ok = verb_subject(toks, k)
     if not ok or (mention is not None and mention.kind == "author"):
         return None
+    if verb in NOUN_PRONE and not personal(mention):
+        return None  # "a pyrotechnic charge that illuminates …"
     after = k + 2 if verb in _POINT else k + 1  # "pointed out"
     if mention is not None and mention.start > toks[k].start:  # inverted: "said Smith"
         while after < len(toks) and toks[after].start < mention.end:
             after += 1
     phrase = phrase_start(toks, k, mention)
+    if phrase == 1 and toks[0].text == QUOTE:
+        return None  # `“…,” Smith said just outside court`: the quote is what was said
     passive = k > 0 and toks[k - 1].lower in BE
     if passive:
         mention = Mention(toks[k].start, toks[k].end, "generic")
@@ -90,12 +102,15 @@ def _after_verb(toks: list[Token], k: int) -> Reported | None:
     while stop < len(toks) and toks[stop].text not in PIECE_STOP:
         stop += 1
     material = toks[after:stop]
+    if verb in RECIPIENT_VERBS:  # "told reporters [he would]", "told Arroyo [he was hurt]"
+        skip = recipient(material)
+        after, material = after + skip, material[skip:]
     if phrase > 0 and toks[phrase - 1].text == QUOTE and non_clausal(material, verb):
         # `Marx’s idea “…,” Cordes wrote in a response`: the clause before it, quote and all
         lead = before(toks, phrase)
         return reported(toks, [lead], mention, k) if lead is not None else None
     that = next((i for i, t in enumerate(material[:10]) if t.lower == "that"), -1)
-    if that >= 0 and non_clausal(material[:that], verb):
+    if that >= 0 and (non_clausal(material[:that], verb) or nominal(material[:that])):
         return clause(toks, after + that + 1, mention, k, strict=False)
     end_mark = toks[stop].text if stop < len(toks) else "."
     if non_clausal(material, verb) and not (material and material[0].lower == "to"):
@@ -124,10 +139,10 @@ def _after_verb(toks: list[Token], k: int) -> Reported | None:
             if nxt != QUOTE and not nxt.endswith("ing") and nxt not in {"and", "who", "which"}:
                 spans.append((stop + 1, clause_end(toks, stop + 1)))  # "The plan, he said, [will fail]"
         return reported(toks, spans, mention, k)
-    if passive or (verb not in SAY_VERBS and not (material and material[0].lower in SUBJECT_WORDS)):
+    if passive or (verb not in SAY_VERBS and not clause_like(material)):
         return None  # "confirmed the news", "admitted refugees": an object, not a clause
-    if verb in RECIPIENT_VERBS and any(t.lower == "to" for t in material[:5]):
-        return None  # "told them to leave": an order
+    if verb in RECIPIENT_VERBS and any(t.lower == "to" or t.lower in TOLD_THINGS for t in material[:5]):
+        return None  # "told them to leave": an order; "told the truth": an object
     return clause(toks, after, mention, k)
 
 

@@ -39,8 +39,13 @@ THAT_VERBS = _words("""
 """) | _forms("""
     announce state add explain note report declare acknowledge maintain testify reveal confirm
     predict promise stress emphasize emphasise complain deny tweet recall observe conclude reply
-    respond remark pledge boast speculate charge restate reiterate
+    respond remark pledge boast speculate restate reiterate imply hint express voice whine lament
+    complain rule charge
 """)
+
+# Verbs that are as often nouns ("a pyrotechnic charge that", "the report that"): they report
+# only with a person (a name, a pronoun, a described person) as their subject.
+NOUN_PRONE = _forms("charge note report state promise tweet post")
 
 REPORT_VERBS = SAY_VERBS | THAT_VERBS
 
@@ -48,15 +53,20 @@ REPORT_VERBS = SAY_VERBS | THAT_VERBS
 # "“…,” he continued", "she called it “a disaster”", "he asked: “…?”".
 QUOTE_ONLY_VERBS = _words("cried cries sang") | _forms("""
     ask call describe continue shout yell scream exclaim whisper quip joke recount detail wonder
-    read post retweet answer demand urge plead beg muse echo proclaim thunder scoff lament
+    read post retweet answer demand urge plead beg muse echo proclaim thunder scoff
     retort counter protest repeat caution advise dub label term characterize cite quote define
-    brand chant sing cry reason
+    brand chant sing cry reason appeal decry denounce deplore condemn criticize criticise slam
+    blast hail praise grumble mutter rant sneer snap fume concur opine interject gush rave vent
+    tout admonish scold chide berate exhort implore
 """)
 
 ATTRIBUTION_VERBS = REPORT_VERBS | QUOTE_ONLY_VERBS
 
-# Words that may sit between a subject and its verb: "Smith also said", "he later told".
+# Words that may sit between a subject and its verb: "Smith also said", "he later told",
+# "he didn’t say" (contractions are matched with a straight apostrophe).
 SKIPPABLE = _words("""
+    didn't doesn't don't won't wouldn't can't couldn't hasn't haven't hadn't isn't wasn't
+
     again allegedly already also been both can could did do does even explicitly finally further had
     has have just later may might must never not often once openly previously publicly quickly
     recently repeatedly reportedly shall should simply specifically still subsequently then will
@@ -88,7 +98,8 @@ ROLE_NOUNS = TITLES | _words("""
     doctor economist expert historian ig insider journalist lawmaker lawyer legislator man mother
     nominee official owner photographer physician player politician pontiff preacher priest reporter
     researcher scientist singer staffer star strategist student survivor teacher victim witness
-    woman
+    woman mom dad father wife husband son daughter brother sister nurse cop soldier veteran nun
+    source judge prosecutor detective agent manager worker neighbor neighbour resident
 """)
 
 # Plural or mass sources that name nobody, capitalised or not at a sentence start.
@@ -122,8 +133,11 @@ NOT_NAMES = _words("""
     which while who why with without writing yes yesterday yet you
 """)
 
-# Words that make a capitalised run an organisation rather than a person.
+# Words that make a capitalised run an organisation or a place rather than a person.
 ORG_WORDS = _words("""
+    east west north south city county street avenue sea river island islands gulf coast valley
+    bay lake mountain mountains park square airport station hotel hall district province region
+    peninsula america africa asia europe korea arabia york vegas angeles francisco kingdom
     action administration agency army association bank board bureau campaign caucus center centre
     church club college commission committee company conference congress corporation council court
     daily department force foundation fund government group herald house inc institute journal
@@ -170,6 +184,8 @@ SUBJECT_WORDS = _words("he she they it we i you there this")
 TOLD_THINGS = _words("truth lie lies story stories tale tales joke jokes")
 # A reported clause does not open with these: "said it best", "saying what", "believes happened".
 NOT_OPENERS = _words("""
+    as while when after before during since until would could will can should might must may
+    did does do shall
     ( - [ and are at be been but by for from goodbye had has have hello in is no nor nothing of
     on or so sorry than thanks to was were what with yes yet – —
 """)
@@ -181,6 +197,19 @@ PHRASE_STOP = _words("""
 DETERMINERS = _words("""
     a an another her his its many my one other our several some that the their these this those
     three two your
+""")
+
+
+NEGATIONS = _words("""
+    not never didn't doesn't don't won't wouldn't can't couldn't hasn't haven't hadn't isn't
+    wasn't cannot
+""")
+# Finite verbs and auxiliaries that show a clause: "the US will stop", "there are no limits".
+CLAUSE_VERBS = _words("is was are were will would can could should must may might has have had does did")
+# Words that may follow a subject as its verb: "Trump had mounted", "Geller praised" (and -ed, -s).
+VERB_LIKE = CLAUSE_VERBS | _words("""
+    also then later spoke told wrote met went gave took made came saw got sent put ran held kept
+    left brought thought found became began showed knew felt sat stood led paid sold
 """)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .lexicon import (
+    ATTRIBUTION_VERBS,
     AUTHOR_PRONOUNS,
     DETERMINERS,
     FEMALE_TITLES,
@@ -27,6 +28,7 @@ from .lexicon import (
     ROLE_NOUNS,
     SKIPPABLE,
     TITLES,
+    VERB_LIKE,
 )
 from .sentences import QUOTE, Token
 
@@ -48,6 +50,15 @@ class Mention:
     gender: str | None = None  # "m" or "f" where a pronoun or title tells
 
 
+def pronoun(word: str) -> str | None:
+    """ "he", "he'd", "she’s" -> "he" / "she": the personal pronoun a token stands for, if any."""
+    base = word.split("'", 1)[0]
+    return base if base in PRONOUNS and (base == word or word[len(base) + 1 :] in _CONTRACTED) else None
+
+
+_CONTRACTED = {"d", "s", "ll", "ve", "re"}
+
+
 def is_capitalised(word: str) -> bool:
     """Starts with a capital, and is no capitalised compound such as "Anti-jihadist"."""
     if not word or _UPPER.match(word) is None:
@@ -62,13 +73,19 @@ def _possessive(word: str) -> bool:
 
 def clean_name(words: list[str]) -> list[str]:
     """Drop leading non-name words and everything up to the last title: "Ohio Rep. James Jordan"
-    gives ["James", "Jordan"]; a run of titles only gives []."""
+    gives ["James", "Jordan"]; a run of titles only gives []. An organisation keeps its words
+    ("House Office of Inspector General")."""
     words = [w.rstrip(".,") if w.lower().rstrip(".") in TITLES else w for w in words]
     last_title = -1
     for i, word in enumerate(words):
         if word.lower().rstrip(".") in TITLES and i < len(words) - 1:
             last_title = i
-    words = words[last_title + 1 :]
+    person = words[last_title + 1 :]
+    if last_title >= 0 and person and person[0].lower() in PARTICLES:
+        return []  # "Roman Catholic Bishop of Worcester": a description, not a name
+    organisation = any(_bare(w) in ORG_WORDS for w in words)
+    named_person = len(person) >= 2 and not any(_bare(w) in ORG_WORDS for w in person)
+    words = words if organisation and not named_person else person
     while words and (words[0].lower() in NOT_NAMES or words[0].lower() in PARTICLES):
         words = words[1:]
     while words and words[-1].lower() in PARTICLES:
@@ -78,6 +95,11 @@ def clean_name(words: list[str]) -> list[str]:
     if words and all(w.lower().rstrip(".") in TITLES for w in words):
         return []
     return words[-MAX_NAME_TOKENS:]
+
+
+def _bare(word: str) -> str:
+    word = word.lower().rstrip(".")
+    return word[:-2] if word.endswith(("’s", "'s")) else word
 
 
 def fold(name: str) -> str:
@@ -159,6 +181,11 @@ _NOT_ADVERBS = {
 }
 
 
+def skip_adverbs(toks: list[Token], j: int) -> int:
+    """Index of the first token at or before j that is no adverb or auxiliary."""
+    return _skip_adverbs(toks, j)
+
+
 def _skip_adverbs(toks: list[Token], j: int) -> int:
     while j >= 0:
         word = toks[j].lower
@@ -171,21 +198,29 @@ def _skip_adverbs(toks: list[Token], j: int) -> int:
 
 
 def _across_apposition(toks: list[Token], comma: int) -> Mention | None:
-    """ "Smith, a senator from Ohio, said" or "The photographer, Askia Muhammad, told": the
-    apposition opens with a determiner or a relative pronoun, or is itself a name."""
-    for i in range(comma - 1, max(-1, comma - 25), -1):
+    """ "Smith, a senator from Ohio, said", "McManus, Bishop of Worcester, Massachusetts, said" or
+    "The photographer, Askia Muhammad, told": back over up to three comma-separated appositions
+    to the name before them, else an apposition that is itself a name."""
+    segments: list[tuple[int, int]] = []
+    hi = comma
+    for i in range(comma - 1, max(-1, comma - 30), -1):
         if toks[i].text in {".", ";", ":", "!", "?", QUOTE}:
+            break
+        if toks[i].text != ",":
+            continue
+        if i + 1 >= hi:
             return None
-        if toks[i].text == ",":
-            inner = toks[i + 1 : comma]
-            if not inner:
-                return None
-            if all(is_capitalised(t.text) or t.lower in PARTICLES for t in inner):
-                return _name_mention(inner)
-            if inner[0].lower in DETERMINERS or inner[0].lower in RELATIVES:
-                found = _noun_phrase_before(toks, i - 1)
-                return found if found is not None and found.kind == "name" else None
-            return None
+        segments.append((i + 1, hi))
+        found = _noun_phrase_before(toks, i - 1)
+        if found is not None and found.kind == "name":
+            return found
+        if len(segments) == 3:
+            break
+        hi = i
+    for lo, end in segments:
+        inner = toks[lo:end]
+        if all(is_capitalised(t.text) or t.lower in PARTICLES for t in inner):
+            return _name_mention(inner)
     return None
 
 
@@ -194,8 +229,9 @@ def _noun_phrase_before(toks: list[Token], j: int) -> Mention | None:
         return None
     tok = toks[j]
     word = tok.lower
-    if word in PRONOUNS:
-        return Mention(tok.start, tok.end, "pronoun", gender=PRONOUNS[word])
+    personal = pronoun(word)
+    if personal is not None:
+        return Mention(tok.start, tok.end, "pronoun", gender=PRONOUNS[personal])
     if word in AUTHOR_PRONOUNS:
         return Mention(tok.start, tok.end, "author")
     if word in RELATIVES:
@@ -204,8 +240,8 @@ def _noun_phrase_before(toks: list[Token], j: int) -> Mention | None:
         return Mention(tok.start, tok.end, "generic")
     if word in FUNCTION_WORDS or (j == 0 and word in NOT_NAMES):
         return None  # "…, but explained", a sentence-initial imperative ("Take note that")
-    if word in GENERIC_SOURCES:
-        return Mention(tok.start, tok.end, "generic")
+    if word in GENERIC_SOURCES and is_capitalised(tok.text):
+        return Mention(tok.start, tok.end, "generic", word)  # "Officials said"
     if is_capitalised(tok.text) and word not in NOT_NAMES:
         i = j
         while i - 1 >= 0 and _continues_run(toks, i - 1):
@@ -228,6 +264,7 @@ def _noun_phrase_before(toks: list[Token], j: int) -> Mention | None:
             det in DETERMINERS
             or _possessive(toks[i].text)
             or (word.endswith("s") and not word.endswith("ss"))
+            or word in GENERIC_SOURCES
         ):
             return Mention(toks[i].start, tok.end, "generic", word)  # "his lawyer", "critics"
         return None  # "anti-semite claims": a noun, not a subject and its verb
@@ -295,37 +332,68 @@ _AFTER_NAME = frozenset(
 
 def sentence_subject(toks: list[Token], k: int) -> Mention | None:
     """The subject a participle or a coordinated verb shares ("Francis …, calling it “calumny”",
-    "Geller praised Orban and wrote"): a name or pronoun among the first words of the sentence,
-    else the first name of two or more words before the verb, else None."""
-    first: Mention | None = None
-    words = 0  # words seen, quotations and leading non-names aside
+    "Geller praised Orban and wrote", "Trump had mounted a defense, saying"): the latest name or
+    pronoun before it that a verb follows, else the subject that opens the sentence."""
+    latest: Mention | None = None
     i = 0
     while i < k:
+        found, j = _mention_at(toks, i, k)
+        if found is not None and j + 1 < len(toks) and _verb_like(toks[j + 1]):
+            latest = found
+        i = j + 1
+    return latest or opening_subject(toks, k)
+
+
+def opening_subject(toks: list[Token], k: int) -> Mention | None:
+    """A name, a described person ("Swiss bishop") or a pronoun among the first three words
+    of the sentence, before toks[k]."""
+    words = 0  # words seen, quotations and leading non-names aside
+    i = 0
+    while i < k and words < 3:
         tok = toks[i]
         if tok.text == QUOTE or not tok.text[:1].isalnum():
             i += 1
             continue
-        if tok.lower in PRONOUNS and words < 3:
-            return Mention(tok.start, tok.end, "pronoun", gender=PRONOUNS[tok.lower])
-        if is_capitalised(tok.text) and tok.lower not in NOT_NAMES and not _possessive(tok.text):
-            j = i
-            while (
-                j + 1 < k
-                and not _possessive(toks[j].text)
-                and is_capitalised(toks[j + 1].text)
-                and toks[j].end + 3 >= toks[j + 1].start
-            ):
-                j += 1
-            found = _name_mention(toks[i : j + 1])
-            if found is not None and found.kind == "name" and not _possessive(toks[j].text):
-                if words < 3 or len(found.name.split()) >= 2:  # type: ignore[union-attr]
-                    return found
-                first = first or found
-            i = j
+        found, j = _mention_at(toks, i, k)
+        if found is not None:
+            if found.kind == "name" and j + 1 < k and toks[j + 1].lower in ROLE_NOUNS:
+                head = toks[j + 1]  # "Swiss bishop": a description, not a name
+                return Mention(tok.start, head.end, "role", head.lower)
+            return found
         if tok.lower not in NOT_NAMES:
             words += 1
-        i += 1
-    return first
+        i = j + 1
+    return None
+
+
+def _mention_at(toks: list[Token], i: int, k: int) -> tuple[Mention | None, int]:
+    """The name run or pronoun starting at toks[i] (and the index of its last token)."""
+    tok = toks[i]
+    personal = pronoun(tok.lower)
+    if personal is not None:
+        return Mention(tok.start, tok.end, "pronoun", gender=PRONOUNS[personal]), i
+    if not is_capitalised(tok.text) or tok.lower in NOT_NAMES or _possessive(tok.text):
+        return None, i
+    j = i
+    while (
+        j + 1 < k
+        and not _possessive(toks[j].text)
+        and is_capitalised(toks[j + 1].text)
+        and toks[j].end + 3 >= toks[j + 1].start
+    ):
+        j += 1
+    if _possessive(toks[j].text):
+        return None, j  # "Abid’s attorney": a possessor, not the subject
+    if i == j and tok.lower.endswith(("ed", "ing")) and (i == 0 or not toks[i - 1].text[:1].isalnum()):
+        return None, j  # "Caught on video: …", "Speaking in Ankara, …"
+    found = _name_mention(toks[i : j + 1])
+    return (found if found is not None and found.kind in {"name", "role"} else None), j
+
+
+def _verb_like(tok: Token) -> bool:
+    """A lower-case word that may be the verb after a subject: "Trump had", "Geller praised"."""
+    word = tok.lower
+    return tok.text.islower() and (word in VERB_LIKE or word.endswith("ed") or word in ATTRIBUTION_VERBS)
 
 
 def _name_mention(run: list[Token]) -> Mention | None:
@@ -348,6 +416,12 @@ def inverted(toks: list[Token], k: int) -> bool:
     a comma, a colon or a quotation (`“…,” said Smith`, `…, said Smith.`)."""
     j = _skip_adverbs(toks, k - 1)
     return j < 0 or toks[j].text in {",", ":", QUOTE, "—", "–", "-"}
+
+
+def organisation(name: str) -> bool:
+    """A name of an organisation or a place: an organisation word, or one word in capitals ("FBI")."""
+    words = name.split()
+    return any(_bare(w) in ORG_WORDS for w in words) or (len(words) == 1 and name.isupper() and len(name) > 1)
 
 
 def person_like(name: str, raw: frozenset[str]) -> bool:

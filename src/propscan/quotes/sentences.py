@@ -27,7 +27,7 @@ class Token:
 
     @classmethod
     def of(cls, start: int, end: int, text: str) -> Token:
-        return cls(start, end, text, text.rstrip(".").lower())
+        return cls(start, end, text, text.rstrip(".").lower().replace("’", "'"))
 
 
 class Sentences:
