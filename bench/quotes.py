@@ -137,15 +137,17 @@ def model_spans(texts: dict[str, str]) -> dict[str, list[tuple[int, int]]]:
     return {i: [(s.start, s.end) for s in detector.analyze(t).spans] for i, t in texts.items()}
 
 
-def timing(data: Path) -> tuple[float, float, float, int]:
-    """Mean, median and max ms per article of find_quotes (best of 3 runs per article)."""
+def timing(data: Path) -> tuple[float, float, float, int, float]:
+    """Mean, median and max ms per article of find_quotes (best of 3 runs per article), the mean
+    article length, and the mean cost per 4,000 characters."""
     times, chars = [], []
     for path in sorted((data / "train-articles").glob("article*.txt")):
         text = read_article(path)
         best = min(_timed(text) for _ in range(3))
         times.append(best * 1000)
         chars.append(len(text))
-    return statistics.mean(times), statistics.median(times), max(times), round(statistics.mean(chars))
+    per_4k = 4000 * sum(times) / sum(chars)
+    return statistics.mean(times), statistics.median(times), max(times), round(statistics.mean(chars)), per_4k
 
 
 def _timed(text: str) -> float:
@@ -213,10 +215,11 @@ def main() -> None:
             misses(ids, texts, gold, pred)
 
     if not args.no_timing:
-        mean, median, worst, chars = timing(args.data)
+        mean, median, worst, chars, per_4k = timing(args.data)
         print(
             f"\nfind_quotes timing over the training articles (mean {chars} characters): "
-            f"mean {mean:.2f} ms, median {median:.2f} ms, max {worst:.2f} ms per article"
+            f"mean {mean:.2f} ms, median {median:.2f} ms, max {worst:.2f} ms per article; "
+            f"{per_4k:.2f} ms per 4,000 characters"
         )
 
 

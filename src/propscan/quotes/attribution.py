@@ -11,16 +11,9 @@ import bisect
 from dataclasses import dataclass
 
 from .lexicon import ATTRIBUTION_VERBS, NOT_NAMES, REPORT_VERBS, ROLE_NOUNS, SAY_VERBS, SKIPPABLE
-from .names import (
-    Mention,
-    inverted,
-    is_capitalised,
-    name_after,
-    sentence_subject,
-    skip_adverbs,
-    subject_before,
-)
+from .names import Mention, is_capitalised
 from .sentences import QUOTE, Sentences, Token, tokens
+from .subjects import inverted, name_after, sentence_subject, skip_adverbs, subject_before
 
 _NOUN_BEFORE = {
     "the",

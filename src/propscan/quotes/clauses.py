@@ -20,8 +20,9 @@ from .lexicon import (
     SUBJECT_WORDS,
     TIME_WORDS,
 )
-from .names import Mention, is_capitalised, pronoun, subject_before
+from .names import Mention, is_capitalised, pronoun
 from .sentences import QUOTE, Token
+from .subjects import subject_before
 
 CLAUSE_STOP = frozenset({".", "!", "?", ";", "…"})
 PIECE_STOP = frozenset({",", ":", ";", ".", "!", "?", QUOTE})

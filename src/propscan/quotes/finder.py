@@ -13,10 +13,11 @@ from .clauses import Reported
 from .embeds import Post, find_posts, headlines
 from .indirect import find_reported
 from .marks import Pair, find_pairs, line_ends
-from .names import Mention, NameIndex, fold, opening_subject, organisation
+from .names import Mention, NameIndex, fold, organisation
 from .quote import Quote
 from .resolve import Resolver, Speaker
 from .sentences import Sentences
+from .subjects import opening_subject
 
 SCARE_MAX_WORDS = 4  # an unattributed quote of up to this many words is the author's voice
 CONTINUE_LINES = 2  # a quote this close below an attributed one continues its speaker

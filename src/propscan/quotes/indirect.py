@@ -41,8 +41,9 @@ from .lexicon import (
     TOLD_THINGS,
     trie_pattern,
 )
-from .names import Mention, name_after
+from .names import Mention
 from .sentences import QUOTE, Sentences, Token
+from .subjects import name_after
 
 _POINT = frozenset({"point", "points", "pointed", "pointing"})
 _CANDIDATES = REPORT_VERBS | _POINT | {"according"}
