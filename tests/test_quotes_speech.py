@@ -77,8 +77,8 @@ def test_a_description_resolves_to_the_person_named_with_that_title() -> None:
 
 
 def test_a_chain_of_appositions_leads_back_to_the_name() -> None:
-    text = "Robert Brown, Bishop of Worcester, Massachusetts, said: “We will pray for all of them.”"
-    assert found(text, "direct") == [("We will pray for all of them.", "Robert Brown")]
+    text = "Tom Reed, Bishop of Dover, Kent, said: “We will pray for all of them.”"
+    assert found(text, "direct") == [("We will pray for all of them.", "Tom Reed")]
 
 
 def test_a_pronoun_takes_the_name_opening_the_sentence_before_over_an_older_speaker() -> None:
@@ -97,18 +97,18 @@ def test_he_or_she_is_no_organisation() -> None:
 
 def test_a_headline_description_is_a_person_not_the_agency_cited_first() -> None:
     text = (
-        "Texas Mom: My Son Was Attacked\n\n"
-        "According to Breitbart, the attack happened on Friday.\n"
-        "Patricia Spittler said that her son was fine."
+        "Ohio Mom: My Daughter Was Robbed\n\n"
+        "According to the Courier, the theft happened on Friday.\n"
+        "Jane Miller said that her daughter was fine."
     )
-    assert found(text, "direct") == [("My Son Was Attacked", "Patricia Spittler")]
+    assert found(text, "direct") == [("My Daughter Was Robbed", "Jane Miller")]
 
 
 def test_an_inline_post_starts_where_the_authors_sentence_ends() -> None:
-    lead = "The US has deployed troops to the border to stop what the president described as an invasion"
-    post = "Troops setting up barbed wire under the bridge this morning pic.twitter.com/abc"
-    text = f"{lead} {'and more ' * 20}today. {post} — Iris Rodriguez (@IrisNews) November 2, 2018"
-    assert found(text, "direct") == [(post, "Iris Rodriguez")]
+    lead = "The city has sent crews to the river to stop what the mayor described as a flood"
+    post = "Crews stacking sandbags under the bridge this morning pic.twitter.com/abc"
+    text = f"{lead} {'and more ' * 20}today. {post} — Ann Lee (@annlee) November 2, 2018"
+    assert found(text, "direct") == [(post, "Ann Lee")]
 
 
 def test_a_bare_quote_paragraph_continues_the_speaker_before_it() -> None:
@@ -184,18 +184,18 @@ def test_each_reporting_pattern_gives_the_reported_clause(
 @pytest.mark.parametrize(
     ("text", "content"),
     [
-        ("Trump told reporters he would invite her soon.", "he would invite her soon"),
+        ("Reed told reporters he would invite her soon.", "he would invite her soon"),
         (
-            "Trump warned Saudi rulers could face severe punishment.",
-            "Saudi rulers could face severe punishment",
+            "Reed warned Danish farmers could face severe losses.",
+            "Danish farmers could face severe losses",
         ),
-        ("Trump told Fox News on Monday that the talks had failed.", "the talks had failed"),
-        ("Trump reiterated his confidence that the talks would succeed.", "the talks would succeed"),
-        ("Trump declared the US will stop the exercises.", "the US will stop the exercises"),
+        ("Reed told Channel Four on Monday that the talks had failed.", "the talks had failed"),
+        ("Reed reiterated his confidence that the talks would succeed.", "the talks would succeed"),
+        ("Reed declared the city will stop the works.", "the city will stop the works"),
     ],
 )
 def test_a_recipient_or_a_noun_before_that_is_skipped(text: str, content: str) -> None:
-    assert found(text, "indirect") == [(content, "Trump")]
+    assert found(text, "indirect") == [(content, "Reed")]
 
 
 def test_a_contracted_pronoun_is_a_subject() -> None:
@@ -248,7 +248,7 @@ def test_a_quoted_statement_inside_a_quote_is_not_indirect_speech() -> None:
     "text",
     [
         "Smith confirmed the news on Monday.",
-        "The ministry admitted two hundred refugees last year.",
+        "The college admitted two hundred students last year.",
         "Smith said it best.",
         "Smith said nothing.",
         "Smith said in a statement.",
@@ -262,9 +262,9 @@ def test_a_quoted_statement_inside_a_quote_is_not_indirect_speech() -> None:
         "The so-called experts were wrong.",
         "Officials haven't said whether the plan works.",
         "Smith did not say that the plan failed.",
-        "Tracer bullets carry a pyrotechnic charge that lights their path.",
-        "Orban told the truth about the border.",
-        "Smith told passengers over the intercom to stay calm.",
+        "The rockets carry a small charge that lights their path.",
+        "Reed told the truth about the bridge.",
+        "Smith told passengers on the train to stay calm.",
     ],
 )
 def test_no_reported_clause_where_nothing_is_reported(text: str) -> None:

@@ -105,7 +105,7 @@ def is_verb(toks: list[Token], k: int, verbs: frozenset[str] | set[str], title: 
 
 
 _POINT = {"point", "points", "pointed", "pointing"}
-_WANT = {"wanted", "wants", "want"}  # "“…?” Issa wanted to know"
+_WANT = {"wanted", "wants", "want"}  # "“…?” Reed wanted to know"
 _CALL = {"call", "calls", "called", "calling"}
 _PARTICLES = {"for", "on", "off", "up", "out", "back", "in"}
 NAMING_VERBS = {
@@ -151,7 +151,7 @@ def find_attribution(
     say" leave it the author's scare quote."""
     start = max(sentences.bounds(zone[0])[0], zone[0] - REACH)
     own_end = sentences.bounds(max(zone[0], zone[1] - 1))[1]
-    # a quote that ends its sentence (`“…?” Issa wanted to know.`) may be attributed by the
+    # a quote that ends its sentence (`“…?” Reed wanted to know.`) may be attributed by the
     # first words of the next one
     spill = own_end <= zone[1] + 2 and own_end < len(regions.text) and regions.text[own_end - 1] != "\n"
     end = min(sentences.bounds(own_end)[1] if spill else own_end, zone[1] + REACH)
@@ -192,7 +192,7 @@ def verb_subject(toks: list[Token], k: int) -> tuple[Mention | None, bool]:
     the subject of the sentence (None: the last speaker)."""
     participle = toks[k].text.endswith("ing")
     before = skip_adverbs(toks, k - 1)
-    # "Portugal, for example, adding": a participle after a comma has no subject of its own
+    # "Spain, for example, adding": a participle after a comma has no subject of its own
     mention = None if participle and before >= 0 and toks[before].text == "," else subject_before(toks, k)
     if mention is not None and mention.kind == "generic" and toks[k].lower not in SAY_VERBS:
         first = next((t for t in toks if t.start == mention.start), None)

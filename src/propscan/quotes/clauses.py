@@ -102,8 +102,8 @@ _JOINS = frozenset({",", "and", "but", "while", "yet", ";", "—", "–", QUOTE}
 
 
 def phrase_start(toks: list[Token], k: int, mention: Mention | None) -> int:
-    """Index of the first token of the attribution "[Hungarian PM Viktor Orban has] said", "[its
-    author and a member of the commission have] said": back from the verb over its subject to a
+    """Index of the first token of the attribution "[Deputy Mayor Ann Lee has] said", "[its
+    author and a member of the board have] said": back from the verb over its subject to a
     comma, a quotation or the sentence start, stopping at words that open another clause."""
     if mention is None or mention.start > toks[k].start:
         return k
@@ -117,7 +117,7 @@ def phrase_start(toks: list[Token], k: int, mention: Mention | None) -> int:
         j -= 1
         reach += 1
     if j >= 3 and toks[j - 1].text == ",":
-        # “…,” [Gilani’s cousin, Syed Ahmed,] told: a short description before the name
+        # “…,” [her cousin, Tom Reed,] told: a short description before the name
         for i in range(j - 2, max(0, j - 5), -1):
             if toks[i - 1].text == QUOTE:
                 opener = toks[i]
@@ -143,8 +143,8 @@ def non_clausal(material: list[Token], verb: str) -> bool:
 
 def recipient(material: list[Token]) -> int:
     """How many tokens of the material after tell/warn are the recipient: "reporters", "him",
-    "Fox News", "EWTN’s Raymond Arroyo", "the Trice Edney News Wire" (before "that" or a
-    pronoun). None where the capitalised words open the clause ("warned Saudi rulers could …")."""
+    "Channel 4", "the station’s Ann Lee", "the Daily Courier" (before "that" or a
+    pronoun). None where the capitalised words open the clause ("warned Danish farmers could …")."""
     if not material:
         return 0
     first = material[0]
@@ -152,7 +152,7 @@ def recipient(material: list[Token]) -> int:
     if (first.lower in OBJECTS and first.lower not in DETERMINERS) or (
         plural and first.lower not in FUNCTION_WORDS
     ):
-        return 1  # "told reporters", "told passengers over the intercom"
+        return 1  # "told reporters", "told passengers on the train"
     i = 1 if first.lower in DETERMINERS else 0
     j = i
     while j < len(material) and j - i < 6 and is_capitalised(material[j].text):
@@ -162,7 +162,7 @@ def recipient(material: list[Token]) -> int:
     rest = material[j] if j < len(material) else None
     opens_clause = rest is not None and rest.text.islower() and rest.lower not in PREPOSITIONS | {"that"}
     if opens_clause and pronoun(rest.lower) is None and rest.lower not in SUBJECT_WORDS:  # type: ignore[union-attr]
-        return 0  # "Saudi rulers could face": the subject of the clause, no recipient
+        return 0  # "Danish farmers could face": the subject of the clause, no recipient
     return j
 
 
@@ -192,7 +192,7 @@ def clause_like(material: list[Token]) -> bool:
 
 def before(toks: list[Token], phrase: int) -> tuple[int, int] | None:
     """The clause before an attribution placed after it: `[The plan will fail], Smith said`, or
-    `[Marx’s idea “…”], Cordes wrote` (the quotation is cut out later). Not a lone adverbial
+    `[Lee’s plan “…”], Reed wrote` (the quotation is cut out later). Not a lone adverbial
     (`On Monday, Smith testified`); before a quotation, not when the sentence holds another
     attribution (`Smith told X that he “…” “…,” Smith said`)."""
     if phrase == 0 or toks[phrase - 1].text not in {",", QUOTE}:

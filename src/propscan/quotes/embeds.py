@@ -113,13 +113,13 @@ class Headline:
     end: int
     prefix_start: int
     prefix_end: int
-    name: str | None  # a name when the prefix is one, None for a description ("Shooting Victim")
+    name: str | None  # a name when the prefix is one, None for a description ("Crash Witness")
     role: bool  # the prefix ends in a role noun: its person is the body's first named speaker
 
 
 def headlines(text: str) -> list[Headline]:
     """`Name: text` or `Role: text` in the first line of a text that has a body below it. With
-    several colons (`Undercover Video: Gillum Staffer: “…”`) every segment before a colon that
+    several colons (`Exclusive Video: Council Staffer: “…”`) every segment before a colon that
     may name a speaker is a candidate, the one nearest the quoted text first."""
     end = text.find("\n")
     if end < 0 or end > 300:

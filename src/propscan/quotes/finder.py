@@ -230,13 +230,13 @@ def _context(
 
 
 def _headline(text: str, directs: list[_Direct], resolver: Resolver) -> None:
-    """`Name: …` in the title line: the quote after the colon is Name's. A description (`Shooting
-    Victim:`) stands for the first named speaker of the body; a name counts only when the body
-    quotes that person too, so topics (`Black Death: …`) are not taken for speakers."""
+    """`Name: …` in the title line: the quote after the colon is Name's. A description (`Crash
+    Witness:`) stands for the first named speaker of the body; a name counts only when the body
+    quotes that person too, so topics (`Blue Monday: …`) are not taken for speakers."""
     for head in headlines(text):
         body = [s for s in resolver.history if s.start > head.prefix_end]
         speaker: Speaker | None = None
-        if head.role:  # "Texas Mom:" is a person, not the agency the body cites first
+        if head.role:  # "Ohio Mom:" is a person, not the agency the body cites first
             people = [s for s in body if not organisation(s.name)]
             named = [s for s in people if len(s.name.split()) >= 2]
             speaker = (named or people)[0] if people else None

@@ -88,7 +88,7 @@ def _after_verb(toks: list[Token], k: int) -> Reported | None:
     if not ok or (mention is not None and mention.kind == "author"):
         return None
     if verb in NOUN_PRONE and not personal(mention):
-        return None  # "a pyrotechnic charge that illuminates …"
+        return None  # "a small charge that lights …"
     after = k + 2 if verb in _POINT else k + 1  # "pointed out"
     if mention is not None and mention.start > toks[k].start:  # inverted: "said Smith"
         while after < len(toks) and toks[after].start < mention.end:
@@ -103,11 +103,11 @@ def _after_verb(toks: list[Token], k: int) -> Reported | None:
     while stop < len(toks) and toks[stop].text not in PIECE_STOP:
         stop += 1
     material = toks[after:stop]
-    if verb in RECIPIENT_VERBS:  # "told reporters [he would]", "told Arroyo [he was hurt]"
+    if verb in RECIPIENT_VERBS:  # "told reporters [he would]", "told Lee [he was hurt]"
         skip = recipient(material)
         after, material = after + skip, material[skip:]
     if phrase > 0 and toks[phrase - 1].text == QUOTE and non_clausal(material, verb):
-        # `Marx’s idea “…,” Cordes wrote in a response`: the clause before it, quote and all
+        # `Lee’s plan “…,” Reed wrote in a reply`: the clause before it, quote and all
         lead = before(toks, phrase)
         return reported(toks, [lead], mention, k) if lead is not None else None
     that = next((i for i, t in enumerate(material[:10]) if t.lower == "that"), -1)

@@ -43,7 +43,7 @@ THAT_VERBS = _words("""
     complain rule charge
 """)
 
-# Verbs that are as often nouns ("a pyrotechnic charge that", "the report that"): they report
+# Verbs that are as often nouns ("a small charge that", "the report that"): they report
 # only with a person (a name, a pronoun, a described person) as their subject.
 NOUN_PRONE = _forms("charge note report state promise tweet post")
 
@@ -206,7 +206,7 @@ NEGATIONS = _words("""
 """)
 # Finite verbs and auxiliaries that show a clause: "the US will stop", "there are no limits".
 CLAUSE_VERBS = _words("is was are were will would can could should must may might has have had does did")
-# Words that may follow a subject as its verb: "Trump had mounted", "Geller praised" (and -ed, -s).
+# Words that may follow a subject as its verb: "Reed had mounted", "Lee praised" (and -ed, -s).
 VERB_LIKE = CLAUSE_VERBS | _words("""
     also then later spoke told wrote met went gave took made came saw got sent put ran held kept
     left brought thought found became began showed knew felt sat stood led paid sold

@@ -66,7 +66,7 @@ def _role(text: str, i: int) -> int:
     space_after = nxt.isspace() or nxt in _CLOSE_FOLLOW or nxt in CLOSERS or nxt == '"'
     if ch in "'‘’‛":
         if prev.isalnum() and nxt.isalnum():
-            return 0  # don't, O’Keefe, Paddock‘s
+            return 0  # don't, O’Neill, Smith‘s
         if space_before and (_DECADE.match(text, i + 1) or _ELISIONS.match(text, i + 1)):
             return 0  # the ’90s, ’em, the opening half of rock ’n’ roll
         if prev == "n" and i >= 2 and text[i - 2] in "'‘’" and not nxt.isalnum():

@@ -65,7 +65,7 @@ def possessive(word: str) -> bool:
 def clean_name(words: list[str]) -> list[str]:
     """Drop leading non-name words and everything up to the last title: "Ohio Rep. James Jordan"
     gives ["James", "Jordan"]; a run of titles only gives []. An organisation keeps its words
-    ("House Office of Inspector General")."""
+    ("City Office of Budget Review")."""
     words = [w.rstrip(".,") if w.lower().rstrip(".") in TITLES else w for w in words]
     last_title = -1
     for i, word in enumerate(words):
@@ -73,7 +73,7 @@ def clean_name(words: list[str]) -> list[str]:
             last_title = i
     person = words[last_title + 1 :]
     if last_title >= 0 and person and person[0].lower() in PARTICLES:
-        return []  # "Roman Catholic Bishop of Worcester": a description, not a name
+        return []  # "Anglican Bishop of Dover": a description, not a name
     organisation = any(bare(w) in ORG_WORDS for w in words)
     named_person = len(person) >= 2 and not any(bare(w) in ORG_WORDS for w in person)
     words = words if organisation and not named_person else person
@@ -94,7 +94,7 @@ def bare(word: str) -> str:
 
 
 def fold(name: str) -> str:
-    """Lower case without accents, for comparing name tokens ("Orbán" == "orban")."""
+    """Lower case without accents, for comparing name tokens ("Zoë" == "zoe")."""
     decomposed = unicodedata.normalize("NFKD", name.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
 
@@ -153,6 +153,6 @@ def organisation(name: str) -> bool:
 
 def person_like(name: str, raw: frozenset[str]) -> bool:
     """A run that may be a person a pronoun points to: two or more words or a title, and no word
-    of an organisation ("Congressional Black Caucus")."""
+    of an organisation ("Green Party Caucus")."""
     words = name.lower().split()
     return (len(words) >= 2 or bool(raw & TITLES)) and not any(w in ORG_WORDS for w in words)

@@ -36,7 +36,7 @@ class Resolver:
         """Speaker of an attribution at ``pos``; ``mention`` None is a participle's missing
         subject, which continues the last speaker. A pronoun prefers a person named earlier in
         its own sentence, then whichever came later: the last named speaker, or the name that
-        opens the previous sentence (``previous``: "Jeanbart gave an interview. “…,” he said")."""
+        opens the previous sentence (``previous``: "Reed gave an interview. “…,” he said")."""
         if mention is None:
             return self.history[-1] if self.history else None
         found: Speaker | None
@@ -64,7 +64,7 @@ class Resolver:
             return False
         if (last is not None and previous.start <= last.start) or self._quoted(previous.start):
             return False
-        fullest = self.names.fullest(previous.name)  # "Hadeed" when "Michael Hadeed" is known
+        fullest = self.names.fullest(previous.name)  # "Reed" when "Tom Reed" is known
         return person_like(fullest, frozenset(w.lower() for w in previous.name.split()))
 
     def remember(self, speaker: Speaker) -> None:

@@ -35,7 +35,7 @@ def subject_before(toks: list[Token], k: int) -> Mention | None:
         return None
     word = toks[j].lower
     if word in RELATIVES and word != "that" and j >= 2 and toks[j - 1].text == ",":
-        # "Cruz, who said" or "Cruz as well, who said": the nearest name before the comma
+        # "Reed, who said" or "Reed as well, who said": the nearest name before the comma
         for i in range(j - 2, max(-1, j - 6), -1):
             if is_capitalised(toks[i].text) and toks[i].lower not in NOT_NAMES:
                 return _noun_phrase_before(toks, i)
@@ -81,8 +81,8 @@ def _skip_adverbs(toks: list[Token], j: int) -> int:
 
 
 def _across_apposition(toks: list[Token], comma: int) -> Mention | None:
-    """ "Smith, a senator from Ohio, said", "McManus, Bishop of Worcester, Massachusetts, said" or
-    "The photographer, Askia Muhammad, told": back over up to three comma-separated appositions
+    """ "Smith, a senator from Ohio, said", "Reed, Bishop of Dover, Kent, said" or
+    "The photographer, Ann Lee, told": back over up to three comma-separated appositions
     to the name before them, else an apposition that is itself a name."""
     segments: list[tuple[int, int]] = []
     hi = comma
@@ -164,7 +164,7 @@ def _continues_run(toks: list[Token], i: int) -> bool:
 
 
 def name_after(toks: list[Token], k: int) -> Mention | None:
-    """The subject of an inverted attribution: "said Smith", "said attorney Elizabeth Yore",
+    """The subject of an inverted attribution: "said Smith", "said attorney Ann Lee",
     "says the report", "wrote he". Callers ask only where inversion is possible (see
     :func:`inverted`)."""
     j = k + 1
@@ -214,8 +214,8 @@ _AFTER_NAME = frozenset(
 
 
 def sentence_subject(toks: list[Token], k: int) -> Mention | None:
-    """The subject a participle or a coordinated verb shares ("Francis …, calling it “calumny”",
-    "Geller praised Orban and wrote", "Trump had mounted a defense, saying"): the latest name or
+    """The subject a participle or a coordinated verb shares ("Reed …, calling it “a lie”",
+    "Lee praised Reed and wrote", "Reed had mounted a defence, saying"): the latest name or
     pronoun before it that a verb follows, else the subject that opens the sentence."""
     latest: Mention | None = None
     i = 0
@@ -228,7 +228,7 @@ def sentence_subject(toks: list[Token], k: int) -> Mention | None:
 
 
 def opening_subject(toks: list[Token], k: int) -> Mention | None:
-    """A name, a described person ("Swiss bishop") or a pronoun among the first three words
+    """A name, a described person ("Danish bishop") or a pronoun among the first three words
     of the sentence, before toks[k]."""
     words = 0  # words seen, quotations and leading non-names aside
     i = 0
@@ -240,7 +240,7 @@ def opening_subject(toks: list[Token], k: int) -> Mention | None:
         found, j = _mention_at(toks, i, k)
         if found is not None:
             if found.kind == "name" and j + 1 < k and toks[j + 1].lower in ROLE_NOUNS:
-                head = toks[j + 1]  # "Swiss bishop": a description, not a name
+                head = toks[j + 1]  # "Danish bishop": a description, not a name
                 return Mention(tok.start, head.end, "role", head.lower)
             return found
         if tok.lower not in NOT_NAMES:
@@ -266,15 +266,15 @@ def _mention_at(toks: list[Token], i: int, k: int) -> tuple[Mention | None, int]
     ):
         j += 1
     if possessive(toks[j].text):
-        return None, j  # "Abid’s attorney": a possessor, not the subject
+        return None, j  # "Lee’s attorney": a possessor, not the subject
     if i == j and tok.lower.endswith(("ed", "ing")) and (i == 0 or not toks[i - 1].text[:1].isalnum()):
-        return None, j  # "Caught on video: …", "Speaking in Ankara, …"
+        return None, j  # "Seen on video: …", "Speaking in Leeds, …"
     found = name_mention(toks[i : j + 1])
     return (found if found is not None and found.kind in {"name", "role"} else None), j
 
 
 def _verb_like(tok: Token) -> bool:
-    """A lower-case word that may be the verb after a subject: "Trump had", "Geller praised"."""
+    """A lower-case word that may be the verb after a subject: "Reed had", "Lee praised"."""
     word = tok.lower
     return tok.text.islower() and (word in VERB_LIKE or word.endswith("ed") or word in ATTRIBUTION_VERBS)
 
