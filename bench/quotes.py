@@ -69,27 +69,24 @@ def same_speaker(pred: str | None, gold: str | None) -> bool:
 
 def scores(
     ids: Sequence[str],
-    texts: dict[str, str],
     gold: dict[str, list[Quote]],
     pred: dict[str, list[Quote]],
     spans: dict[str, list[tuple[int, int]]],
 ) -> dict[str, object]:
     by_kind = {}
     for kind in ("direct", "indirect"):
-        p = {i: [(q.start, q.end) for q in pred[i] if q.kind == kind] for i in ids}
-        g = {i: [(q.start, q.end) for q in gold[i] if q.kind == kind] for i in ids}
-        by_kind[kind] = si_score(p, g)
-    right = found = found_right = total = 0
+        predicted = {i: [(q.start, q.end) for q in pred[i] if q.kind == kind] for i in ids}
+        expected = {i: [(q.start, q.end) for q in gold[i] if q.kind == kind] for i in ids}
+        by_kind[kind] = si_score(predicted, expected)
+    right = found = total = 0  # a gold quote no prediction overlaps is counted, and wrong
     for i in ids:
-        for g in (q for q in gold[i] if q.kind == "direct"):
+        for quote in (q for q in gold[i] if q.kind == "direct"):
             total += 1
-            overlaps = [(min(g.end, q.end) - max(g.start, q.start), q) for q in pred[i]]
-            best = max(overlaps, key=lambda o: o[0], default=(0, None))
-            if best[0] > 0 and best[1] is not None:
+            overlaps = [(min(quote.end, q.end) - max(quote.start, q.start), q) for q in pred[i]]
+            overlap, best = max(overlaps, key=lambda o: o[0], default=(0, None))
+            if overlap > 0 and best is not None:
                 found += 1
-                ok = same_speaker(best[1].speaker, g.speaker)
-                right += ok
-                found_right += ok
+                right += same_speaker(best.speaker, quote.speaker)
     voice_same = voice_total = 0
     for i in ids:
         for start, end in spans.get(i, []):
@@ -99,7 +96,7 @@ def scores(
         "direct": by_kind["direct"],
         "indirect": by_kind["indirect"],
         "speaker": right / total if total else 0.0,
-        "speaker_found": found_right / found if found else 0.0,
+        "speaker_found": right / found if found else 0.0,
         "direct_gold": total,
         "voice": voice_same / voice_total if voice_total else 0.0,
         "spans": voice_total,
@@ -210,7 +207,7 @@ def main() -> None:
         pred = {i: finder(texts[i]) for i in ids}
         print(f"\n{name} ({args.spans} propaganda spans for voice)")
         for part, part_ids in parts.items():
-            report(f"{part}: {len(part_ids)} articles", scores(part_ids, texts, gold, pred, spans))
+            report(f"{part}: {len(part_ids)} articles", scores(part_ids, gold, pred, spans))
         if args.misses and finder is find_quotes:
             misses(ids, texts, gold, pred)
 
