@@ -136,7 +136,7 @@ def test_a_headline_name_and_colon_make_a_quote_by_that_name() -> None:
         "direct",
         "Rand Paul",
     )
-    assert text[head.speaker_start : head.speaker_end] == "Rand Paul"  # type: ignore[misc]
+    assert text[head.speaker_start : head.speaker_end] == "Rand Paul"
 
 
 def test_a_headline_description_stands_for_the_first_speaker_of_the_body() -> None:
@@ -160,7 +160,7 @@ def test_an_embedded_tweet_is_a_direct_quote_by_its_signature_name() -> None:
     assert [(text[q.start : q.end], q.speaker) for q in quotes] == [
         ("We will rebuild the bridge and the county will pay for it!\npic.twitter.com/abc123", "Jane Q. Roe")
     ]
-    assert text[quotes[0].speaker_start : quotes[0].speaker_end] == "Jane Q. Roe"  # type: ignore[misc]
+    assert text[quotes[0].speaker_start : quotes[0].speaker_end] == "Jane Q. Roe"
 
 
 def test_a_facebook_embed_is_read_like_a_tweet() -> None:

@@ -32,7 +32,7 @@ def test_the_speaker_stands_before_or_after_the_verb_or_across_an_apposition(tex
     assert [(text[q.start : q.end].rstrip(",."), q.speaker) for q in quotes] == [
         ("The bridge is unsafe", "Smith")
     ]
-    assert text[quotes[0].speaker_start : quotes[0].speaker_end] == "Smith"  # type: ignore[misc]
+    assert text[quotes[0].speaker_start : quotes[0].speaker_end] == "Smith"
 
 
 def test_a_dash_and_a_name_after_a_quote_name_its_speaker() -> None:
@@ -45,7 +45,7 @@ def test_the_speaker_is_the_fullest_name_form_without_titles() -> None:
     quotes = [q for q in find_quotes(text) if q.kind == "direct"]
     assert quotes[0].speaker == "Rand Paul"
     # the offsets index the mention the attribution rests on, here "Paul" next to the verb
-    assert text[quotes[0].speaker_start : quotes[0].speaker_end] == "Paul"  # type: ignore[misc]
+    assert text[quotes[0].speaker_start : quotes[0].speaker_end] == "Paul"
 
 
 def test_a_pronoun_resolves_to_the_last_named_speaker() -> None:

@@ -159,10 +159,12 @@ def recipient(material: list[Token]) -> int:
         j += 1
     if j == i:
         return 0
-    rest = material[j] if j < len(material) else None
-    opens_clause = rest is not None and rest.text.islower() and rest.lower not in PREPOSITIONS | {"that"}
-    if opens_clause and pronoun(rest.lower) is None and rest.lower not in SUBJECT_WORDS:  # type: ignore[union-attr]
-        return 0  # "Danish farmers could face": the subject of the clause, no recipient
+    if j < len(material):
+        rest = material[j]
+        subject = pronoun(rest.lower) is not None or rest.lower in SUBJECT_WORDS
+        opens_clause = rest.text.islower() and rest.lower not in PREPOSITIONS | {"that"} and not subject
+        if opens_clause:
+            return 0  # "Danish farmers could face": the subject of the clause, no recipient
     return j
 
 

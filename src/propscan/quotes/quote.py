@@ -38,13 +38,17 @@ class Quote:
             raise InvalidSpanError(f"a quote's kind must be one of {KINDS}, got {self.kind!r}")
         if self.speaker is not None and not isinstance(self.speaker, str):
             raise InvalidSpanError(f"a quote's speaker must be a str or None, got {self.speaker!r}")
-        bounds = (self.speaker_start, self.speaker_end)
-        if bounds != (None, None) and not (
-            _is_int(bounds[0]) and _is_int(bounds[1]) and 0 <= bounds[0] < bounds[1]  # type: ignore[operator]
+        start, end = self.speaker_start, self.speaker_end
+        if (start, end) != (None, None) and not (
+            isinstance(start, int)
+            and isinstance(end, int)
+            and _is_int(start)
+            and _is_int(end)
+            and 0 <= start < end
         ):
             raise InvalidSpanError(
                 "speaker_start and speaker_end must both be None or integers with 0 <= start < end, "
-                f"got {bounds!r}"
+                f"got {(start, end)!r}"
             )
 
     def to_dict(self) -> dict[str, Any]:
