@@ -4,6 +4,7 @@ hostile input. Speakers and indirect speech have their own file (test_quotes_spe
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import time
@@ -237,6 +238,12 @@ def _valid(text: str) -> list[Quote]:
             assert q.speaker_end is not None and 0 <= q.speaker_start < q.speaker_end <= len(text)
         else:
             assert q.speaker_end is None
+    directs = [q for q in quotes if q.kind == "direct"]
+    for a, b in itertools.pairwise(directs):
+        assert a.end <= b.start  # direct quotations never overlap
+    for q in quotes:
+        if q.kind == "indirect":
+            assert all(q.end <= d.start or q.start >= d.end for d in directs)
     return quotes
 
 
@@ -270,7 +277,7 @@ def test_any_string_gives_valid_quotes(text: str) -> None:
 def test_random_strings_of_quote_marks_and_speech_give_valid_quotes() -> None:
     rng = random.Random(7)
     pieces = [*"abc XYZ.,;:!?\"'“”‘’\n-—()@", "said ", "Smith ", "he ", "that ", "according to ", " — "]
-    for _ in range(300):
+    for _ in range(400):
         _valid("".join(rng.choice(pieces) for _ in range(rng.randint(0, 120))))
 
 

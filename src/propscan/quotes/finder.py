@@ -34,7 +34,7 @@ class _Direct:
     end: int
     zone: tuple[int, int]  # content and marks
     attribution: Attribution | None = None
-    inherit: bool = False  # continues the speaker of the direct quote before it
+    inherit: bool = False  # continues the speaker of the attribution just before it
     speaker: Speaker | None = None
     fixed: Speaker | None = None  # a post's signature names its speaker outright
 
@@ -60,11 +60,11 @@ def find_quotes(text: str) -> list[Quote]:
     directs = _posts_as_directs(posts)
     directs += _directs(text, pairs, posts, regions, sentences, ends, title_end, reported_lines)
     directs.sort(key=lambda d: d.start)
-    kept_zones = sorted(d.zone for d in directs)
 
     resolver = Resolver(NameIndex(text), all_zones)
     speakers = _resolve(directs, reported, resolver, sentences, regions, ends)
     _headline(text, directs, resolver)
+    directs = _apart(directs)
     kept_zones = sorted(d.zone for d in directs)
 
     quotes = [_quote(d.start, d.end, "direct", d.speaker) for d in directs]
@@ -73,6 +73,16 @@ def find_quotes(text: str) -> list[Quote]:
             for s, e in _cut(text, lo, hi, kept_zones):
                 quotes.append(_quote(s, e, "indirect", speaker))
     return sorted(set(quotes), key=lambda q: (q.start, q.end, q.kind, q.speaker or ""))
+
+
+def _apart(directs: list[_Direct]) -> list[_Direct]:
+    """Direct quotations never overlap: where a post or a headline quote meets a quotation-mark
+    pair, the one that starts first (the longer on a tie) stays."""
+    kept: list[_Direct] = []
+    for d in sorted(directs, key=lambda d: (d.zone[0], -d.zone[1])):
+        if not kept or d.zone[0] >= kept[-1].zone[1]:
+            kept.append(d)
+    return kept
 
 
 def _zone(pair: Pair) -> tuple[int, int]:
