@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InvalidSpanError
+from .quotes.quote import Quote
+from .quotes.voice import Voice
 from .techniques import LABELS, get
 from .text import sentence_bounds
 
@@ -17,7 +19,10 @@ class Span:
     """A technique used over text[start:end] (a half-open range of Python str indices).
 
     ``score`` is the model's confidence in [0, 1] (1.0 for gold annotations). ``text`` is filled
-    in by the Document that holds the span.
+    in by the Document that holds the span. ``voice`` says whose words the span is in once the
+    Document's quotations are known: "quoted" when at least half of its characters lie inside a
+    quotation (``speaker`` is then that quotation's speaker, or None when the text names nobody),
+    else "author"; None when quotations were not looked for.
     """
 
     start: int
@@ -25,15 +30,20 @@ class Span:
     technique: str
     score: float = 1.0
     text: str = field(default="", compare=False)
+    voice: Voice | None = field(default=None, compare=False)
+    speaker: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "start": self.start,
             "end": self.end,
             "technique": self.technique,
             "score": round(float(self.score), 4),
             "text": self.text,
         }
+        if self.voice is not None:
+            out["voice"], out["speaker"] = self.voice, self.speaker
+        return out
 
 
 @dataclass(frozen=True)
@@ -64,16 +74,22 @@ class Summary:
 
 
 class Document:
-    """An article with its propaganda spans.
+    """An article with its propaganda spans and its quotations.
 
     Spans are validated (``0 <= start < end <= len(text)``, known technique), given their text and
     kept sorted by (start, end, technique). Spans of different techniques may overlap or coincide.
+    ``quotes`` are the quotations found in the text (see :mod:`propscan.quotes`), sorted by start;
+    empty when none were found or none were looked for.
     """
 
-    __slots__ = ("meta", "spans", "text")
+    __slots__ = ("meta", "quotes", "spans", "text")
 
     def __init__(
-        self, text: str, spans: list[Span] | tuple[Span, ...] = (), meta: dict[str, Any] | None = None
+        self,
+        text: str,
+        spans: list[Span] | tuple[Span, ...] = (),
+        meta: dict[str, Any] | None = None,
+        quotes: list[Quote] | tuple[Quote, ...] = (),
     ) -> None:
         if not isinstance(text, str):
             raise InvalidSpanError(f"Document text must be a str, got {type(text).__name__}")
@@ -83,9 +99,21 @@ class Document:
         for span in spans:
             _check(span, len(text))
             checked.append(
-                Span(span.start, span.end, span.technique, float(span.score), text[span.start : span.end])
+                Span(
+                    span.start,
+                    span.end,
+                    span.technique,
+                    float(span.score),
+                    text[span.start : span.end],
+                    span.voice,
+                    span.speaker,
+                )
             )
         self.spans: list[Span] = sorted(checked)
+        for quote in quotes:
+            if not isinstance(quote, Quote) or quote.end > len(text):
+                raise InvalidSpanError(f"quote {quote!r} does not fit a text of {len(text)} characters")
+        self.quotes: list[Quote] = sorted(quotes, key=lambda q: (q.start, q.end))
 
     def __repr__(self) -> str:
         head = self.text[:40].replace("\n", " ")
@@ -100,7 +128,12 @@ class Document:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Document):
             return NotImplemented
-        return (self.text, self.spans, self.meta) == (other.text, other.spans, other.meta)
+        return (self.text, self.spans, self.meta, self.quotes) == (
+            other.text,
+            other.spans,
+            other.meta,
+            other.quotes,
+        )
 
     def summary(self, top: int = 3) -> Summary:
         """Span count, propaganda density, counts per technique and the ``top`` sentences that use
@@ -123,7 +156,10 @@ class Document:
         return Summary(len(self.spans), density, ordered, tuple(sentences[:top]))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "spans": [s.to_dict() for s in self.spans], "meta": self.meta}
+        out = {"text": self.text, "spans": [s.to_dict() for s in self.spans], "meta": self.meta}
+        if self.quotes or any(s.voice is not None for s in self.spans):
+            out["quotes"] = [q.to_dict() for q in self.quotes]
+        return out
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
@@ -133,24 +169,34 @@ class Document:
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             raise InvalidSpanError("a Document dict needs a 'text' string (and optional 'spans', 'meta')")
         raw_spans, meta = data.get("spans") or [], data.get("meta") or {}
+        raw_quotes = data.get("quotes") or []
         if not isinstance(raw_spans, list) or not isinstance(meta, dict):
             raise InvalidSpanError("a Document dict's 'spans' must be a list and its 'meta' an object")
+        if not isinstance(raw_quotes, list):
+            raise InvalidSpanError("a Document dict's 'quotes' must be a list of quotation objects")
         spans = []
         for i, raw in enumerate(raw_spans):
             try:
+                voice, speaker = raw.get("voice"), raw.get("speaker")
+                if voice not in (None, "author", "quoted") or not isinstance(speaker, str | None):
+                    raise ValueError("voice must be 'author' or 'quoted' and speaker a string or null")
                 spans.append(
                     Span(
                         int(raw["start"]),
                         int(raw["end"]),
                         str(raw["technique"]),
                         float(raw.get("score", 1.0)),
+                        voice=voice,
+                        speaker=speaker,
                     )
                 )
-            except (KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise InvalidSpanError(
-                    f"span #{i} needs integer 'start', 'end' and a 'technique' string: {raw!r}"
+                    f"span #{i} needs integer 'start', 'end' and a 'technique' string (and may have "
+                    f"'voice' and 'speaker'): {raw!r}"
                 ) from exc
-        return cls(data["text"], spans, meta)
+        quotes = [Quote.from_dict(q) for q in raw_quotes]
+        return cls(data["text"], spans, meta, quotes)
 
     @classmethod
     def from_json(cls, payload: str) -> Document:

@@ -15,6 +15,7 @@ from ..document import Document, Span
 from ..errors import InputError, InvalidSpanError, ModelError
 from ..hub.config import ModelConfig
 from ..techniques import LABELS
+from .attribution import attribute
 from .calibration import Calibrator
 from .decode import decode_block
 from .features import lower
@@ -142,7 +143,7 @@ class Detector:
                     self._score_map,
                 )
             if scored.last:
-                yield Document(scored.text, spans, {"model": self.name})
+                yield attribute(Document(scored.text, spans, {"model": self.name}))
                 spans, lowered = [], None
                 if progress:
                     progress(1)
