@@ -1,25 +1,31 @@
-"""Quality on the val split: train the shipped recipe on `train` only, score SI / TC / FLC on val.
+"""Quality by cross-validation over all training articles, and decisions between two recipes.
 
-    python bench/quality.py [--recipe fast|accurate] [--data ../shared/ptc] [--seeds 13] [--output DIR]
+    python bench/quality.py --folds 5 [--recipe fast|accurate] [--set NAME=VALUE ...] --output DIR
+    python bench/quality.py --compare BASELINE_DIR CANDIDATE_DIR
 
-Each seed trains a model on the 334 `train` articles (thresholds tuned on val, as the recipe does),
-then prints val precision / recall / F1 for SI and FLC, TC micro-F1, F1 per technique and what int8
-quantization cost. Several seeds print the spread. Finally it prints the figures stated in the
-shipped model's card (the same recipe, trained on `train` only). The shipped model itself was
-trained on all 371 articles, val included, so scoring it on val would measure training data; that
-number is printed only as a sanity check and is not a quality figure. Needs the `train` extra.
+The first form trains K fold models of the recipe (each on the other folds' articles; resumable:
+rerun to continue), scores each fold with settings and score map chosen on the other folds only,
+and prints mean ± sd over folds of SI, TC micro- and macro-F1, FLC, ECE and sentence-mode SI,
+F1 per technique, and the settings chosen on all folds. It is `propscan evaluate --folds K`.
+
+The second form compares two finished runs of the same K fold by fold (the folds hold the same
+articles): the mean difference, its standard error, and a verdict only where the difference is at
+least two standard errors. A smaller difference is no decision. Needs the `train` extra for the
+first form.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "ptc"
+FIGURES = ("si", "tc", "macro_tc", "flc", "ece", "sentence_si", "sentence_gap")
+LOWER_IS_BETTER = {"ece", "sentence_gap"}
 
 
 def main() -> None:
@@ -27,72 +33,59 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--recipe", choices=("fast", "accurate"), default="fast")
-    parser.add_argument("--epochs", type=int, default=None, help="default: the recipe's")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[13])
-    parser.add_argument("--output", type=Path, default=Path("runs/quality"))
-    parser.add_argument("--skip-train", action="store_true", help="re-score models already in --output")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--output", type=Path, default=Path("runs/cv"))
+    parser.add_argument("--technique-bias", action="store_true", help="also fit per-technique offsets")
+    parser.add_argument("--compare", type=Path, nargs=2, metavar=("BASELINE", "CANDIDATE"))
     args = parser.parse_args()
+    if args.compare:
+        compare(*args.compare)
+        return
 
-    from propscan import Detector
-    from propscan.evaluation.evaluate import evaluate
-    from propscan.train import recipe_options, train
+    from rich.console import Console
 
-    options = recipe_options(args.recipe)
-    if args.epochs:
-        options["epochs"] = args.epochs
+    from propscan.cli.evaluate import cv_tables
+    from propscan.train import cross_validate, recipe_options
+    from propscan.train.config import make_options, parse_setting
 
-    results = []
-    for seed in args.seeds:
-        out = args.output / f"seed{seed}"
-        if not args.skip_train:
-            t0 = time.time()
-            train(args.data, "train", out, **{**options, "seed": seed})
-            print(f"seed {seed}: trained in {(time.time() - t0) / 60:.1f} min")
-        report = json.loads((out / "val_report.json").read_text("utf-8"))
-        results.append(report)
-        _print(f"seed {seed} on val (model trained on train only)", report)
-
-    if len(results) > 1:
-        for task, get in (
-            ("SI", lambda r: r["si"]["f1"]),
-            ("TC", lambda r: r["tc"]),
-            ("FLC", lambda r: r["flc"]["f1"]),
-        ):
-            values = [get(r) for r in results]
-            print(
-                f"{task} F1 over {len(values)} seeds: mean {statistics.mean(values):.4f}, "
-                f"stdev {statistics.stdev(values):.4f}, min {min(values):.4f}, max {max(values):.4f}"
-            )
-
-    shipped = Detector.load(args.recipe)
-    card = (shipped.model.directory / "MODEL_CARD.md").read_text("utf-8")
-    start = card.find("## Measured scores")
-    print(f"\nshipped model {shipped.name}: its card states\n{card[start : card.find('| technique', start)]}")
-    sanity = evaluate(shipped, args.data, "val")
-    print(
-        f"sanity only (val articles were in its training data): SI {sanity.si.f1:.4f}, "
-        f"TC {sanity.tc:.4f}, FLC {sanity.flc.f1:.4f}"
-    )
+    options = make_options(recipe_options(args.recipe), dict(parse_setting(s) for s in args.settings))
+    report = cross_validate(args.data, args.folds, args.output, technique_bias=args.technique_bias, **options)
+    Console(highlight=False).print(*cv_tables(report))
+    print("settings chosen on all folds:", json.dumps(report["settings"]))
 
 
-def _print(title: str, r: dict) -> None:
-    print(f"\n{title}")
-    print(f"  SI   P {r['si']['precision']:.4f}  R {r['si']['recall']:.4f}  F1 {r['si']['f1']:.4f}")
-    print(f"  TC   micro-F1 {r['tc']:.4f}")
-    print(f"  FLC  P {r['flc']['precision']:.4f}  R {r['flc']['recall']:.4f}  F1 {r['flc']['f1']:.4f}")
-    if "ece" in r:
-        print(f"  ECE  {r['ece']:.4f} calibrated ({r.get('ece_uncalibrated', float('nan')):.4f} raw scores)")
-    unq = r.get("unquantized")
-    if unq:  # int8 at the fp32 twin's settings when those differ from the final ones
-        same = unq.get("int8_same_settings") or {"si": r["si"]["f1"], "tc": r["tc"], "flc": r["flc"]["f1"]}
-        print(
-            f"  int8 vs fp32: SI {same['si'] - unq['si']:+.4f}, TC {same['tc'] - unq['tc']:+.4f}, "
-            f"FLC {same['flc'] - unq['flc']:+.4f}" + (f" ({unq['settings']})" if "settings" in unq else "")
+def compare(baseline: Path, candidate: Path) -> None:
+    """Fold-by-fold differences of two cross-validation runs, with a 2-SE verdict."""
+    a, b = (json.loads((d / "cv_report.json").read_text("utf-8")) for d in (baseline, candidate))
+    if a["folds"] != b["folds"]:
+        raise SystemExit(
+            f"{baseline} has {a['folds']} folds, {candidate} {b['folds']}: compare runs of one K"
         )
-    print("  per technique (TC F1 / FLC F1):")
-    for label, per in r["per_technique"].items():
-        print(f"    {label:38s} {per['tc']['f1']:.3f} / {per['flc']['f1']:.3f}")
+    print(f"{candidate} minus {baseline}, {a['folds']} folds (paired by fold)")
+    print(f"{'figure':14s} {'baseline':>9s} {'candidate':>9s} {'diff':>8s} {'se':>7s}  verdict")
+    for key in FIGURES:
+        if key not in a["summary"] or key not in b["summary"]:
+            continue
+        diffs = [
+            _value(fb, key) - _value(fa, key) for fa, fb in zip(a["per_fold"], b["per_fold"], strict=True)
+        ]
+        mean = statistics.fmean(diffs)
+        se = statistics.stdev(diffs) / math.sqrt(len(diffs)) if len(diffs) > 1 else float("inf")
+        better = mean < 0 if key in LOWER_IS_BETTER else mean > 0
+        verdict = ("better" if better else "worse") if abs(mean) >= 2 * se else "no decision (< 2 se)"
+        print(
+            f"{key:14s} {a['summary'][key]['mean']:9.4f} {b['summary'][key]['mean']:9.4f} "
+            f"{mean:+8.4f} {se:7.4f}  {verdict}"
+        )
+
+
+def _value(fold: dict, key: str) -> float:
+    if key == "sentence_gap":
+        return float(fold["si"]["f1"] - fold["sentence_si"]["f1"])
+    value = fold[key]
+    return float(value["f1"] if isinstance(value, dict) else value)
 
 
 if __name__ == "__main__":
