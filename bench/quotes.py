@@ -32,8 +32,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from propscan.evaluation.metrics import PRF, si_score
 from propscan.io.ptc import read_article
-from propscan.metrics import PRF, si_score
 from propscan.quotes import Quote, find_quotes, voice_of
 
 HERE = Path(__file__).resolve().parent
