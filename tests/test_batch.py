@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pyarrow.parquet as pq
 import pytest
@@ -167,10 +168,10 @@ def test_cli_batch_refuses_a_changed_run_with_exit_2(tmp_path, fake_detector):
 def test_missing_batch_extra_names_the_install_line(tmp_path, monkeypatch):
     import sys
 
-    from propscan.errors import MissingExtraError
+    from propscan.errors import MissingExtraError, install_line
 
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
-    with pytest.raises(MissingExtraError, match=r"pip install 'propscan\[batch\]'"):
+    with pytest.raises(MissingExtraError, match=re.escape(install_line("batch"))):
         run_batch(_corpus(tmp_path), tmp_path / "out", detector=FakeDetector(), engine="ray")
     assert not (tmp_path / "out").exists()  # refused before anything was written
 
