@@ -2,6 +2,7 @@ import builtins
 import io
 import json
 import os
+import subprocess
 import sys
 import types
 
@@ -102,6 +103,27 @@ def test_analyze_bad_file_is_named_and_others_still_processed(
     assert result.exit_code == 1
     assert str(bad) in result.stderr and message in result.stderr
     assert result.stdout == "222\tExaggeration,Minimisation\t8\t16\n"
+
+
+def test_analyze_names_a_url_of_another_scheme_as_such_not_as_a_missing_file(fake_detector, articles):
+    result = run("analyze", "ftp://host/x", articles / "article222.txt", "--format", "ptc")
+    assert result.exit_code == 1
+    assert "ftp://host/x: a ftp:// address" in result.stderr and "http:// and https://" in result.stderr
+    assert "ftp:/host/x" not in result.stderr.replace("ftp://", "")  # not mangled into a path
+    assert result.stdout == "222\tExaggeration,Minimisation\t8\t16\n"
+
+
+def test_analyze_piped_into_head_exits_quietly(tiny_model_dir, tmp_path):
+    feed = tmp_path / "many.jsonl"
+    feed.write_text("".join(json.dumps({"text": f"The evil plan number {i}."}) + "\n" for i in range(3000)))
+    script = "import sys; from propscan.cli import main; sys.argv = ['propscan', *sys.argv[1:]]; main()"
+    args = [sys.executable, "-c", script, "analyze", str(feed), "--model", str(tiny_model_dir), "-f", "jsonl"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout.readline().startswith(b"{")  # what `head -1` reads, then it closes the pipe
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert err.decode() == "" and proc.returncode == 141  # 128 + SIGPIPE, as Unix tools do
 
 
 def test_analyze_blank_text_gives_a_document_without_spans(fake_detector, tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from ..errors import DataError, InputError, PropscanError
 from ..io.writers import atomic_output
 
 PROGRESS_MIN = 8  # below this many records a progress bar is noise
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what a Unix tool exits with when its reader went away
 _USAGE_ERRORS = (InputError, DataError)  # problems with what was typed -> exit 2
 
 # options that several commands share, so their meaning and help read the same everywhere
@@ -56,6 +58,9 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:  # `propscan ... | head`: the reader has all it wanted
+            quiet_stdout()
+            raise typer.Exit(BROKEN_PIPE) from None
         except PropscanError as exc:
             error(str(exc))
             raise typer.Exit(2 if isinstance(exc, _USAGE_ERRORS) else 1) from None
@@ -65,6 +70,13 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing what is left for a closed pipe at exit cannot
+    raise again (the way the Python docs handle SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 @contextlib.contextmanager
@@ -91,6 +103,7 @@ def progress_bar(total: int, what: str) -> Iterator[Callable[[int], None] | None
 
 
 __all__ = [
+    "BROKEN_PIPE",
     "ModelOption",
     "ThresholdOption",
     "destination",
@@ -98,5 +111,6 @@ __all__ = [
     "handles_errors",
     "load_detector",
     "progress_bar",
+    "quiet_stdout",
     "stderr",
 ]

@@ -25,6 +25,7 @@ from rich.text import Text
 
 from ..batch.run import CHUNK_SIZE
 from ..techniques import get
+from ..text import plural
 from . import common
 from .common import ModelOption, ThresholdOption, error
 
@@ -120,10 +121,8 @@ def batch(
     except KeyboardInterrupt:
         error("interrupted; run the same command again to resume where it stopped")
         raise typer.Exit(130) from None
-    typer.echo(
-        f"{result.articles} articles, {result.spans} spans, {result.errors} errors "
-        f"in {result.output} (articles/, spans/, errors/)"
-    )
+    counts = ", ".join(plural(n, w) for n, w in ((result.articles, "article"), (result.spans, "span")))
+    typer.echo(f"{counts}, {plural(result.errors, 'error')} in {result.output} (articles/, spans/, errors/)")
     if result.errors:
         error(f"{result.errors} input record(s) could not be analyzed; the reasons are in {output}/errors/")
         raise typer.Exit(1)

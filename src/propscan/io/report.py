@@ -26,6 +26,7 @@ from typing import Any
 
 from ..document import Document, Span
 from ..techniques import TECHNIQUES, get
+from ..text import plural
 
 _STATIC = "static"
 # bidi controls would reorder the text after them (a "Trojan Source" trick): show them as markers
@@ -137,7 +138,7 @@ def render_fragment(doc: Document) -> str:
     head = f"<strong>{html_text(title)}</strong><br>" if title else ""
     return (
         '<div class="propscan-doc" style="font-family:system-ui,sans-serif;line-height:1.9">'
-        f"{head}<div>{summary.span_count} spans, propaganda density {summary.density:.1%}</div>"
+        f"{head}<div>{plural(summary.span_count, 'span')}, propaganda density {summary.density:.1%}</div>"
         f'<div style="font-size:90%">{legend}</div>'
         f'<div style="white-space:pre-wrap;margin-top:.5em">{"".join(parts)}</div></div>'
     )

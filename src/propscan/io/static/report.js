@@ -25,6 +25,8 @@
 
   function pct(x) { return (100 * x).toFixed(1) + "%"; }
 
+  function plural(n, noun) { return n.toLocaleString("en") + " " + noun + (n === 1 ? "" : "s"); }
+
   // The text cut at every boundary of the shown spans: [start, end, covering spans]. One sweep
   // over spans sorted by start, so thousands of spans in a long article stay fast.
   function segments(text, spans) {
@@ -100,7 +102,7 @@
       var toc = el("ol");
       docs.forEach(function (d, i) {
         toc.appendChild(el("li", {}, [el("a", { href: "#" + uid + "-doc-" + i, text: visible(title(d, i)) }),
-          el("span", { "class": "ps-muted", text: " (" + d.spans.length + " spans)" })]));
+          el("span", { "class": "ps-muted", text: " (" + plural(d.spans.length, "span") + ")" })]));
       });
       root.appendChild(el("nav", { "class": "ps-toc", "aria-label": "Contents" }, [
         el("h2", { text: "Contents" }), toc]));
@@ -165,7 +167,7 @@
     function drawSummary(view, spans) {
       var counts = {};
       spans.forEach(function (s) { counts[s.technique] = (counts[s.technique] || 0) + 1; });
-      view.stats.textContent = spans.length + " spans shown \u00b7 propaganda density " +
+      view.stats.textContent = plural(spans.length, "span") + " shown \u00b7 propaganda density " +
         pct(density(view.doc.text, spans)) + " of non-space characters";
       var labels = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; });
       var max = labels.length ? counts[labels[0]] : 1;
@@ -265,7 +267,7 @@
     closedForPrint.forEach(function (d) { d.open = false; });
   });
 
-  window.Propscan = { render: render, segments: segments, visible: visible };
+  window.Propscan = { render: render, segments: segments, visible: visible, plural: plural };
 
   var embedded = document.getElementById("propscan-data");
   if (embedded) {

@@ -118,7 +118,7 @@
       var shown = Object.assign({}, doc, { meta: Object.assign(label ? { title: label } : {}, doc.meta) });
       window.Propscan.render(results, { documents: [shown], techniques: config.techniques });
       jsonButton.disabled = htmlButton.disabled = false;
-      statusEl.textContent = doc.spans.length + " spans found.";
+      statusEl.textContent = window.Propscan.plural(doc.spans.length, "span") + " found.";
     }).catch(function (err) {
       statusEl.textContent = "";
       showError(err.message);
