@@ -48,6 +48,10 @@ def error(message: str) -> None:
     stderr().print(Text(f"error: {message}", style="bold red"))
 
 
+def warn(message: str) -> None:
+    stderr().print(Text(f"warning: {message}", style="yellow"))
+
+
 def load_detector(model: str | None) -> Detector:
     """The one place the CLI loads a model; tests replace it with a fake detector."""
     return Detector.load(model)
@@ -113,4 +117,5 @@ __all__ = [
     "progress_bar",
     "quiet_stdout",
     "stderr",
+    "warn",
 ]
