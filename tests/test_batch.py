@@ -121,7 +121,9 @@ def test_resuming_with_other_parameters_is_refused_naming_them(tmp_path):
     with pytest.raises(InputError, match=r"chunk_size: 3 there, 4 now"):
         run_batch(inputs, tmp_path / "out", detector=FakeDetector(), chunk_size=4)
     with pytest.raises(InputError, match=r"threshold"):
-        run_batch(inputs, tmp_path / "out", detector=FakeDetector(), chunk_size=3, threshold=0.75)
+        run_batch(inputs, tmp_path / "out", detector=FakeDetector(), chunk_size=3, token_threshold=0.75)
+    with pytest.raises(InputError, match=r"min_score: None there, 0.75 now"):
+        run_batch(inputs, tmp_path / "out", detector=FakeDetector(), chunk_size=3, min_score=0.75)
 
 
 def test_output_directory_of_something_else_is_refused(tmp_path):

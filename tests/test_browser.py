@@ -138,7 +138,7 @@ def test_page_highlights_a_pasted_article_and_the_legend_toggles_techniques(page
     page.click('.ps-toggle[data-technique="Loaded_Language"]')
     assert len(_techniques(page)) == 3
 
-    page.fill(".ps-threshold", "0.75")  # the fake scores: evil 0.9, traitors 0.8, disaster 0.7
+    page.fill(".ps-min-score", "0.75")  # the fake scores: evil 0.9, traitors 0.8, disaster 0.7
     assert _techniques(page) == [["Loaded_Language"], ["Name_Calling,Labeling"]]
     assert page.problems == []
 
@@ -153,7 +153,7 @@ def test_page_spans_are_keyboard_reachable_and_explain_themselves(page, live_url
             break
     assert page.evaluate("document.activeElement.textContent") == "evil"
     tip = page.locator(".ps-tooltip")
-    assert tip.is_visible() and "Loaded language" in tip.inner_text() and "confidence 90%" in tip.inner_text()
+    assert tip.is_visible() and "Loaded language" in tip.inner_text() and "score 0.90" in tip.inner_text()
     page.keyboard.press("Escape")
     assert not tip.is_visible()
 
@@ -234,14 +234,14 @@ def test_static_report_has_contents_stacked_overlaps_toggles_and_no_injected_cod
     assert shadow.count("inset") == 2  # two stacked underlines, neither hidden
     page.locator(".ps-span").nth(1).hover()
     tip = page.inner_text(".ps-tooltip")
-    assert "Loaded language" in tip and "Name calling / labeling" in tip and "confidence 60%" in tip
+    assert "Loaded language" in tip and "Name calling / labeling" in tip and "score 0.60" in tip
     page.screenshot(path=str(shots / "report.png"), full_page=True)
 
     page.click(".ps-list >> nth=0 >> summary")  # the span table, in words
     rows = page.locator(".ps-doc >> nth=0 >> .ps-list tbody tr")
     assert [r.split("\t") for r in rows.all_inner_texts()] == [
-        [" Loaded language", "60%", "evil traitors"],
-        [" Name calling / labeling", "90%", "traitors"],
+        [" Loaded language", "0.60", "evil traitors"],
+        [" Name calling / labeling", "0.90", "traitors"],
     ]
     page.click('.ps-toggle[data-technique="Name_Calling,Labeling"]')
     assert all("Name_Calling,Labeling" not in t for t in _techniques(page))

@@ -138,18 +138,29 @@ def test_analyze_blank_text_gives_a_document_without_spans(fake_detector, tmp_pa
     ]
 
 
-def test_analyze_passes_threshold_batch_size_and_model(fake_detector, articles):
-    args = ["--threshold", "0.85", "--batch-size", "3", "--model", "my-model", "--format", "json"]
+def test_analyze_passes_min_score_batch_size_and_model(fake_detector, articles):
+    args = ["--min-score", "0.85", "--batch-size", "3", "--model", "my-model", "--format", "json"]
     result = run("analyze", articles / "article111.txt", *args)
     assert result.exit_code == 0, result.stderr
     (doc,) = json.loads(result.stdout)
     assert [s["text"] for s in doc["spans"]] == ["evil"]  # traitors (0.8) is below 0.85
+    assert fake_detector.settings == [(0.85, None)]
     assert fake_detector.batch_size == 3
     assert fake_detector.loaded == ["my-model"]
 
 
-def test_analyze_rejects_threshold_outside_0_1_as_usage_error(fake_detector, articles):
-    result = run("analyze", articles, "--threshold", "1.5")
+def test_analyze_old_threshold_option_is_the_token_threshold_and_says_so(fake_detector, articles):
+    result = run("analyze", articles / "article111.txt", "--threshold", "0.85", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert fake_detector.settings == [(None, 0.85)]
+    assert "--token-threshold" in result.stderr and "--min-score" in result.stderr
+    both = run("analyze", articles, "--threshold", "0.5", "--token-threshold", "0.5")
+    assert both.exit_code == 2 and "not both" in both.stderr
+
+
+@pytest.mark.parametrize("option", ["--min-score", "--token-threshold", "--threshold"])
+def test_analyze_rejects_cutoffs_outside_0_1_as_usage_error(fake_detector, articles, option):
+    result = run("analyze", articles, option, "1.5")
     assert result.exit_code == 2
 
 

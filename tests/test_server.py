@@ -70,8 +70,10 @@ def test_analyze_text_returns_document_json_and_honours_the_threshold(client):
         (9, 13, "Loaded_Language"),
         (14, 22, "Name_Calling,Labeling"),
     ]
-    strict = client.post("/v1/analyze", json={"text": "They are evil traitors.", "threshold": 0.85}).json()
+    strict = client.post("/v1/analyze", json={"text": "They are evil traitors.", "min_score": 0.85}).json()
     assert [s["text"] for s in strict["spans"]] == ["evil"]
+    old = client.post("/v1/analyze", json={"text": "They are evil traitors.", "threshold": 0.85}).json()
+    assert [s["text"] for s in old["spans"]] == ["evil"]  # the deprecated name of token_threshold
 
 
 def test_analyze_html_extracts_title_and_main_text(client):
@@ -117,6 +119,9 @@ def test_private_urls_are_allowed_only_when_the_app_says_so(fetch):
         (b'{"text": "a", "url": "https://x.example"}', "exactly one of"),
         (b'{"text": 5}', "text"),
         (b'{"text": "a", "threshold": 1.5}', "threshold"),
+        (b'{"text": "a", "min_score": 1.5}', "min_score"),
+        (b'{"text": "a", "token_threshold": 0}', "token_threshold"),
+        (b'{"text": "a", "threshold": 0.5, "token_threshold": 0.5}', "not both"),
         (b'{"text": "a", "colour": "red"}', "colour"),
     ],
 )

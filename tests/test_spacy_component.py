@@ -43,11 +43,27 @@ def test_pipe_batches_and_matches_one_by_one(nlp):
     assert batched == single and batched[1] == []
 
 
-def test_threshold_and_spans_key_are_config(tiny_model_dir):
+def test_token_threshold_and_spans_key_are_config(tiny_model_dir):
     nlp = spacy.blank("en")
-    nlp.add_pipe("propscan", config={"model": str(tiny_model_dir), "threshold": 0.99999, "spans_key": "ps"})
+    config = {"model": str(tiny_model_dir), "token_threshold": 0.99999, "spans_key": "ps"}
+    nlp.add_pipe("propscan", config=config)
     doc = nlp(TEXT)
     assert list(doc.spans["ps"]) == [] and "propaganda" not in doc.spans
+
+
+def test_min_score_keeps_only_spans_scored_that_much_and_threshold_still_works(tiny_model_dir):
+    every = spacy.blank("en")
+    every.add_pipe("propscan", config={"model": str(tiny_model_dir)})
+    scores = every(TEXT).spans["propaganda"].attrs["scores"]
+    cut = max(scores)
+    strict = spacy.blank("en")
+    strict.add_pipe("propscan", config={"model": str(tiny_model_dir), "min_score": cut})
+    kept = strict(TEXT).spans["propaganda"].attrs["scores"]
+    assert kept and all(s >= cut for s in kept) and len(kept) == sum(s >= cut for s in scores)
+    old = spacy.blank("en")
+    with pytest.warns(DeprecationWarning):
+        old.add_pipe("propscan", config={"model": str(tiny_model_dir), "threshold": 0.99999})
+    assert list(old(TEXT).spans["propaganda"]) == []
 
 
 def test_displacy_view_shows_hostile_text_as_text(nlp):

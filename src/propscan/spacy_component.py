@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .document import Document
-from .engine.detector import Detector
+from .engine.detector import Detector, check_min_score, check_threshold, token_cutoff
 from .errors import require
 from .io.report import visible
 from .techniques import TECHNIQUES
@@ -41,11 +41,13 @@ class PropscanComponent:
         nlp: Language,
         name: str,
         model: str | None,
-        threshold: float | None,
+        min_score: float | None,
+        token_threshold: float | None,
         spans_key: str,
         batch_size: int,
     ) -> None:
-        self.name, self.model, self.threshold = name, model, threshold
+        self.name, self.model = name, model
+        self.min_score, self.token_threshold = min_score, token_threshold
         self.spans_key, self.batch_size = spans_key, batch_size
         self._detector: Detector | None = None
 
@@ -57,7 +59,10 @@ class PropscanComponent:
         return self._detector
 
     def __call__(self, doc: Doc) -> Doc:
-        return self._annotate(doc, self.detector.analyze(doc.text, threshold=self.threshold))
+        found = self.detector.analyze(
+            doc.text, min_score=self.min_score, token_threshold=self.token_threshold
+        )
+        return self._annotate(doc, found)
 
     def pipe(self, stream: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
         """Batched like ``Detector.analyze_many``: windows of several docs share a forward pass."""
@@ -72,7 +77,9 @@ class PropscanComponent:
             yield from self._run(batch)
 
     def _run(self, docs: list[Doc]) -> Iterator[Doc]:
-        found = self.detector.analyze_many([d.text for d in docs], threshold=self.threshold)
+        found = self.detector.analyze_many(
+            [d.text for d in docs], min_score=self.min_score, token_threshold=self.token_threshold
+        )
         for doc, document in zip(docs, found, strict=True):
             yield self._annotate(doc, document)
 
@@ -93,14 +100,34 @@ class PropscanComponent:
 
 @Language.factory(
     "propscan",
-    default_config={"model": None, "threshold": None, "spans_key": SPANS_KEY, "batch_size": 8},
+    default_config={
+        "model": None,
+        "min_score": None,
+        "token_threshold": None,
+        "threshold": None,
+        "spans_key": SPANS_KEY,
+        "batch_size": 8,
+    },
 )
 def make_propscan(
-    nlp: Language, name: str, model: str | None, threshold: float | None, spans_key: str, batch_size: int
+    nlp: Language,
+    name: str,
+    model: str | None,
+    min_score: float | None,
+    token_threshold: float | None,
+    threshold: float | None,
+    spans_key: str,
+    batch_size: int,
 ) -> PropscanComponent:
     """spaCy factory: ``model`` is a shipped model name or a model directory (None: the default);
-    ``threshold`` overrides the model's span threshold."""
-    return PropscanComponent(nlp, name, model, threshold, spans_key, batch_size)
+    ``min_score`` keeps only spans scored at least that much; ``token_threshold`` (advanced;
+    ``threshold`` is its deprecated name) overrides the decoder's cut-off."""
+    cutoff = token_cutoff(token_threshold, threshold)
+    if min_score is not None:
+        check_min_score(min_score)
+    if cutoff is not None:
+        check_threshold(cutoff)
+    return PropscanComponent(nlp, name, model, min_score, cutoff, spans_key, batch_size)
 
 
 def render(doc: Doc, spans_key: str = SPANS_KEY, page: bool = False) -> str:

@@ -13,7 +13,7 @@ from ..io.readers import count_inputs, read_inputs
 from ..io.records import analyze_records
 from ..io.writers import atomic_output, open_writer, ptc_row
 from . import common
-from .common import ModelOption, ThresholdOption, error
+from .common import MinScoreOption, ModelOption, ThresholdOption, TokenThresholdOption, error
 
 
 class Format(StrEnum):
@@ -33,20 +33,28 @@ def analyze(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
     ] = None,
-    threshold: ThresholdOption = None,
+    min_score: MinScoreOption = None,
     model: ModelOption = None,
     batch_size: Annotated[
         int | None, typer.Option(min=1, help="Windows per forward pass; default: the detector's.")
     ] = None,
+    token_threshold: TokenThresholdOption = None,
+    threshold: ThresholdOption = None,
 ) -> None:
     """Find propaganda spans in articles."""
+    cutoff = common.token_threshold(token_threshold, threshold)
     detector = common.load_detector(model)
     failed = 0
     with common.destination(output) as stream, common.progress_bar(count_inputs(paths), "analyzing") as bar:
         writer = open_writer(format.value, stream)
         records = read_inputs(paths)
         for record, doc in analyze_records(
-            detector, records, batch_size=batch_size, threshold=threshold, progress=bar
+            detector,
+            records,
+            batch_size=batch_size,
+            min_score=min_score,
+            token_threshold=cutoff,
+            progress=bar,
         ):
             if doc is None:
                 error(f"{record.source}: {record.error}")

@@ -32,8 +32,29 @@ ModelOption = Annotated[
     str | None,
     typer.Option(help="A model name (fast, the default; see 'propscan models list') or a model directory."),
 ]
+MinScoreOption = Annotated[
+    float | None,
+    typer.Option(
+        "--min-score",
+        min=0.0,
+        max=1.0,
+        help="Keep only spans scored at least this much (scores are calibrated probabilities that a "
+        "span is right); default: every span the model finds.",
+    ),
+]
+TokenThresholdOption = Annotated[
+    float | None,
+    typer.Option(
+        "--token-threshold",
+        min=0.0,
+        max=1.0,
+        help="Advanced: the decoder's token threshold (how likely a token must be to start or extend "
+        "a span); default: the model's. Not a minimum score: use --min-score for that.",
+    ),
+]
 ThresholdOption = Annotated[
-    float | None, typer.Option(min=0.0, max=1.0, help="Decision threshold; default: the model's.")
+    float | None,
+    typer.Option("--threshold", min=0.0, max=1.0, hidden=True, help="Deprecated: --token-threshold."),
 ]
 
 P = ParamSpec("P")
@@ -50,6 +71,19 @@ def error(message: str) -> None:
 
 def warn(message: str) -> None:
     stderr().print(Text(f"warning: {message}", style="yellow"))
+
+
+def token_threshold(new: float | None, old: float | None) -> float | None:
+    """The token threshold from --token-threshold or its deprecated name --threshold."""
+    if old is None:
+        return new
+    if new is not None:
+        raise InputError("give --token-threshold or its old name --threshold, not both")
+    warn(
+        "--threshold is the decoder's token threshold and is now called --token-threshold; to keep "
+        "only spans scored at least X, use --min-score X"
+    )
+    return old
 
 
 def load_detector(model: str | None) -> Detector:
@@ -108,8 +142,10 @@ def progress_bar(total: int, what: str) -> Iterator[Callable[[int], None] | None
 
 __all__ = [
     "BROKEN_PIPE",
+    "MinScoreOption",
     "ModelOption",
     "ThresholdOption",
+    "TokenThresholdOption",
     "destination",
     "error",
     "handles_errors",
@@ -117,5 +153,6 @@ __all__ = [
     "progress_bar",
     "quiet_stdout",
     "stderr",
+    "token_threshold",
     "warn",
 ]

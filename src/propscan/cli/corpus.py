@@ -27,7 +27,7 @@ from ..batch.run import CHUNK_SIZE
 from ..techniques import get
 from ..text import plural
 from . import common
-from .common import ModelOption, ThresholdOption, error
+from .common import MinScoreOption, ModelOption, ThresholdOption, TokenThresholdOption, error
 
 
 class Engine(StrEnum):
@@ -92,15 +92,18 @@ def batch(
             min=1, help="Model copies: processes (local, default 1) or Ray actors (default: cores)."
         ),
     ] = None,
-    threshold: ThresholdOption = None,
+    min_score: MinScoreOption = None,
     model: ModelOption = None,
     chunk_size: Annotated[
         int, typer.Option(min=1, help="Records per chunk, the unit of work and of resuming.")
     ] = CHUNK_SIZE,
+    token_threshold: TokenThresholdOption = None,
+    threshold: ThresholdOption = None,
 ) -> None:
     """Analyze a corpus into Parquet tables (articles, spans, errors); rerun to resume."""
     from ..batch import run_batch
 
+    cutoff = common.token_threshold(token_threshold, threshold)
     # one process with a loaded model: the detector the CLI loads; else workers load `model`
     detector = common.load_detector(model) if engine is Engine.local and (workers or 1) == 1 else None
     try:
@@ -110,7 +113,8 @@ def batch(
                 output,
                 detector=detector,
                 model=model,
-                threshold=threshold,
+                min_score=min_score,
+                token_threshold=cutoff,
                 engine=engine.value,
                 workers=workers,
                 address=address,

@@ -1,6 +1,6 @@
 """Documents -> HTML: a self-contained interactive report, and a static fragment for notebooks.
 
-The interactive view (highlighting, legend toggles, threshold slider, summary, bar chart, table of
+The interactive view (highlighting, legend toggles, minimum-score slider, summary, bar chart, table of
 contents) is drawn in the browser by ``static/report.js`` from the Documents embedded as JSON, so
 the report file and the web page (``propscan serve``) share one renderer. The CSS and JS are
 package data, read once and inlined: a report opens offline and fetches nothing.
@@ -29,6 +29,14 @@ from ..techniques import TECHNIQUES, get
 from ..text import plural
 
 _STATIC = "static"
+# how to read a span, said once for the report, the web page and the corpus browser
+READING = (
+    "Highlighted passages use a propaganda technique according to the model. Hover over or tab to a "
+    "passage for the technique, its definition and its score. A score is the model's calibrated "
+    "probability that the span is right: on news articles like those it was trained on, spans scored "
+    "0.6 are right about 6 times in 10; on other kinds of text, less often. Treat each span as a "
+    "prompt to look closer, not as a verdict."
+)
 # bidi controls would reorder the text after them (a "Trojan Source" trick): show them as markers
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
@@ -73,10 +81,7 @@ def render_report(docs: Sequence[Document], *, title: str | None = None) -> str:
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
         f"<title>{html_text(title)}</title>\n<style>\n{asset('report.css')}</style>\n</head>\n<body>\n"
         f'<header class="ps-report ps-header"><h1>{html_text(title)}</h1>'
-        '<p class="ps-muted">Highlighted passages use a propaganda technique according to the model. '
-        "Hover over or tab to a passage for the technique, its definition and the model's confidence. "
-        "Scores are uncalibrated: treat each span as a prompt to look closer, not as a verdict."
-        "</p></header>\n"
+        f'<p class="ps-muted">{READING}</p></header>\n'
         '<main id="propscan-report" class="ps-report"><noscript>This report needs JavaScript to draw '
         "the highlighted articles.</noscript></main>\n"
         f'<script type="application/json" id="propscan-data">{script_json(report_data(docs))}</script>\n'
@@ -123,7 +128,7 @@ def render_fragment(doc: Document) -> str:
         techs = [get(s.technique) for s in covering]
         shadows = ", ".join(f"inset 0 -{3 * (i + 1)}px 0 {t.color}" for i, t in enumerate(techs))
         pairs = zip(techs, covering, strict=True)
-        tip = "\n".join(f"{t.name} ({s.score:.0%}): {t.definition}" for t, s in pairs)
+        tip = "\n".join(f"{t.name} (score {s.score:.2f}): {t.definition}" for t, s in pairs)
         parts.append(
             f'<mark title="{escape(tip)}" style="background:{get(covering[-1].technique).color}22;'
             f'color:inherit;box-shadow:{shadows};padding-bottom:{3 * len(covering)}px">{piece}</mark>'
@@ -145,6 +150,7 @@ def render_fragment(doc: Document) -> str:
 
 
 __all__ = [
+    "READING",
     "asset",
     "html_text",
     "render_fragment",

@@ -59,16 +59,17 @@
     var techniques = {};
     data.techniques.forEach(function (t) { techniques[t.label] = t; });
     var docs = data.documents;
-    var state = { threshold: 0, hidden: new Set() };
+    var state = { minScore: 0, hidden: new Set() };
     var uid = "ps" + Math.random().toString(36).slice(2, 8);
     root.textContent = "";
 
     var tooltip = el("div", { "class": "ps-tooltip", role: "tooltip", id: uid + "-tip", hidden: "" });
 
-    // Controls: confidence slider and the legend, whose buttons toggle techniques.
+    // Controls: the minimum-score slider (what --min-score and min_score do) and the legend,
+    // whose buttons toggle techniques.
     var slider = el("input", { type: "range", min: "0", max: "1", step: "0.01", value: "0",
-      id: uid + "-threshold", "class": "ps-threshold" });
-    var sliderOut = el("output", { "for": uid + "-threshold", text: "0%" });
+      id: uid + "-min-score", "class": "ps-min-score" });
+    var sliderOut = el("output", { "for": uid + "-min-score", text: "0.00" });
     var legend = el("ul", { "class": "ps-legend", "aria-label": "Techniques (press to show or hide)" });
     var present = data.techniques.filter(function (t) {
       return docs.some(function (d) { return d.spans.some(function (s) { return s.technique === t.label; }); });
@@ -89,12 +90,12 @@
       legend.appendChild(el("li", {}, [button]));
     });
     slider.addEventListener("input", function () {
-      state.threshold = parseFloat(slider.value);
-      sliderOut.textContent = Math.round(100 * state.threshold) + "%";
+      state.minScore = parseFloat(slider.value);
+      sliderOut.textContent = state.minScore.toFixed(2);
       update();
     });
     var controls = el("section", { "class": "ps-controls", "aria-label": "Filters" }, [
-      el("label", { "class": "ps-slider" }, [el("span", { text: "Minimum confidence " }), slider, sliderOut]),
+      el("label", { "class": "ps-slider" }, [el("span", { text: "Minimum score " }), slider, sliderOut]),
       present.length ? legend : el("p", { text: "No propaganda techniques found." })]);
     root.appendChild(controls);
 
@@ -127,7 +128,7 @@
       var listSummary = el("summary", { text: "List of spans" });
       var list = el("details", { "class": "ps-list" }, [listSummary,
         el("table", {}, [el("thead", {}, [el("tr", {}, [el("th", { text: "Technique" }),
-          el("th", { text: "Confidence" }), el("th", { text: "Passage" })])]), rows])]);
+          el("th", { text: "Score" }), el("th", { text: "Passage" })])]), rows])]);
       root.appendChild(el("article", { "class": "ps-doc", id: uid + "-doc-" + i,
         "aria-labelledby": uid + "-doc-" + i + "-title" }, [
         heading, meta, el("section", { "class": "ps-summary", "aria-label": "Summary" }, [stats, chart]), text,
@@ -138,7 +139,7 @@
 
     function shown(d) {
       return d.spans.filter(function (s) {
-        return s.score >= state.threshold && !state.hidden.has(s.technique);
+        return s.score >= state.minScore && !state.hidden.has(s.technique);
       });
     }
 
@@ -190,7 +191,7 @@
         view.rows.appendChild(el("tr", {}, [
           el("td", {}, [el("span", { "class": "ps-swatch", "aria-hidden": "true", style: "background:" + t.color }),
             document.createTextNode(" " + t.name)]),
-          el("td", { text: Math.round(100 * s.score) + "%" }),
+          el("td", { text: s.score.toFixed(2) }),
           el("td", { text: visible(view.doc.text.slice(s.start, s.end)) })]));
       });
     }
@@ -203,7 +204,7 @@
         drawSummary(view, spans);
         drawList(view, spans);
         view.doc.spans.forEach(function (s) {
-          if (s.score >= state.threshold) totals[s.technique] = (totals[s.technique] || 0) + 1;
+          if (s.score >= state.minScore) totals[s.technique] = (totals[s.technique] || 0) + 1;
         });
       });
       Object.keys(legendButtons).forEach(function (label) {
@@ -218,7 +219,7 @@
         var t = techniques[s.technique];
         tooltip.appendChild(el("div", { "class": "ps-tip-item" }, [
           el("strong", { text: t.name }),
-          el("span", { "class": "ps-muted", text: " \u00b7 confidence " + Math.round(100 * s.score) + "%" }),
+          el("span", { "class": "ps-muted", text: " \u00b7 score " + s.score.toFixed(2) }),
           el("div", { text: t.definition })]));
       });
       tooltip.hidden = false;
