@@ -123,7 +123,31 @@ def test_analyze_piped_into_head_exits_quietly(tiny_model_dir, tmp_path):
     assert proc.stdout.readline().startswith(b"{")  # what `head -1` reads, then it closes the pipe
     proc.stdout.close()
     _, err = proc.communicate(timeout=120)
-    assert err.decode() == "" and proc.returncode == 141  # 128 + SIGPIPE, as Unix tools do
+    assert proc.returncode == 141  # 128 + SIGPIPE, as Unix tools do
+    assert "error" not in err.decode() and "Broken pipe" not in err.decode()
+
+
+def test_analyze_prints_each_documents_warnings_on_stderr_for_data_formats(monkeypatch, tmp_path):
+    from conftest import FakeDetector
+    from propscan.checks import text_checks
+
+    class Checked(FakeDetector):  # the real detector's checks on the fake's spans
+        def analyze(self, text, **settings):
+            doc = super().analyze(text, **settings)
+            doc.meta.update(text_checks(text))
+            return doc
+
+    monkeypatch.setattr(propscan.cli.common, "load_detector", lambda model: Checked())
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"n{i}", "text": "They are evil."}) + "\n" for i in range(8)))
+    result = run("analyze", feed, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert all(d["meta"]["warnings"][0]["code"] == "W-SHORT" for d in json.loads(result.stdout))
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 6 and lines[0].startswith(f"warning: {feed}:1: a short text (3 words)")
+    assert "3 more input(s) have warnings" in lines[-1]
+    text = run("analyze", feed, "-f", "text")
+    assert text.stderr == "" and text.stdout.count("warning: a short text") == 8
 
 
 def test_analyze_blank_text_gives_a_document_without_spans(fake_detector, tmp_path):

@@ -66,6 +66,23 @@ def test_min_score_keeps_only_spans_scored_that_much_and_threshold_still_works(t
     assert list(old(TEXT).spans["propaganda"]) == []
 
 
+def test_render_keeps_spacing_and_paragraphs_and_shows_names_and_scores():
+    from propscan.spacy_component import render
+
+    text = "Title line\n\nThey are evil traitors , all of them."
+    doc = spacy.blank("en")(text)
+    at = text.index("traitors")
+    doc.spans["propaganda"] = [doc.char_span(at, at + 8, label="Name_Calling,Labeling")]
+    doc.spans["propaganda"].attrs["scores"] = [0.42]
+    html = render(doc)
+    assert "Name calling 0.42" in html  # the display name and the score, not Name_Calling,Labeling
+    assert "Name_Calling" not in html.replace("data-", "")
+    assert "Title line\n\nThey are evil " in html and "traitors</mark>" in html and " , all" in html
+    assert "white-space:pre-wrap" in html
+    page = render(doc, page=True)
+    assert page.startswith("<!doctype html>") and "Name calling 0.42" in page
+
+
 def test_displacy_view_shows_hostile_text_as_text(nlp):
     from propscan.spacy_component import render
 

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .document import Document
+from .document import Span as PropscanSpan
 from .engine.detector import Detector, check_min_score, check_threshold, token_cutoff
 from .errors import require
-from .io.report import visible
-from .techniques import TECHNIQUES
+from .io.report import render_fragment
 
 # importing this module is how spaCy finds the factory: say what is missing
 spacy: Any = require("spacy", "spacy")
@@ -27,7 +27,6 @@ from spacy.tokens import Doc, Span  # noqa: E402
 
 SPANS_KEY = "propaganda"
 SCORE_ATTR = "propscan_score"
-COLORS = {t.label: t.color for t in TECHNIQUES}
 
 if not Span.has_extension(SCORE_ATTR):
     Span.set_extension(SCORE_ATTR, default=None)
@@ -95,6 +94,9 @@ class PropscanComponent:
             scores.append(found.score)
         doc.spans[self.spans_key] = spans
         doc.spans[self.spans_key].attrs["scores"] = scores
+        for key in ("language", "warnings"):  # what propscan.checks says of the text
+            if key in document.meta:
+                doc.spans[self.spans_key].attrs[key] = document.meta[key]
         return doc
 
 
@@ -131,12 +133,26 @@ def make_propscan(
 
 
 def render(doc: Doc, spans_key: str = SPANS_KEY, page: bool = False) -> str:
-    """displaCy's span view of ``doc`` in propscan's technique colours. displaCy HTML-escapes the
-    text; bidi control characters (which could make "evil" read "live") become visible markers, as
-    in propscan's own report."""
-    displacy = require("spacy", "spacy.displacy")
-    options = {"spans_key": spans_key, "colors": COLORS}
-    return visible(displacy.render(doc, style="span", options=options, page=page, jupyter=False))
+    """The spans of ``doc`` highlighted in propscan's technique colours, each tagged where it ends
+    with its technique's display name and score (as displaCy tags entities), in the text's own
+    spacing and paragraphs, under the warnings the component recorded. It is propscan's notebook
+    view (static HTML, no script): the text is HTML-escaped and bidi control characters (which
+    could make "evil" read "live") become visible markers. ``page``: a whole HTML page."""
+    group = doc.spans.get(spans_key, [])
+    attrs = getattr(group, "attrs", {})
+    scores = attrs.get("scores") or [s._.get(SCORE_ATTR) for s in group]
+    spans = [
+        PropscanSpan(s.start_char, s.end_char, s.label_, 1.0 if score is None else float(score))
+        for s, score in zip(group, scores, strict=True)
+    ]
+    meta = {k: attrs[k] for k in ("language", "warnings") if k in attrs}
+    fragment = render_fragment(Document(doc.text, spans, meta))
+    if not page:
+        return fragment
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>propscan</title></head>'
+        f'<body style="max-width:52rem;margin:2rem auto;padding:0 1rem">{fragment}</body></html>'
+    )
 
 
 __all__ = ["SCORE_ATTR", "SPANS_KEY", "PropscanComponent", "make_propscan", "render"]

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import text_checks
 from ..document import Document, Span
 from ..errors import InputError, InvalidSpanError, ModelError
 from ..hub.config import ModelConfig
@@ -197,7 +198,7 @@ class Detector:
             if scored.last:
                 if least is not None:
                     spans = [s for s in spans if s.score >= least]
-                yield Document(scored.text, spans, {"model": self.name})
+                yield Document(scored.text, spans, {"model": self.name, **text_checks(scored.text)})
                 spans, lowered = [], None
                 if progress:
                     progress(1)

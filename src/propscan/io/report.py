@@ -116,9 +116,30 @@ def html_text(value: object) -> str:
     return escape(visible(str(value)), quote=True)
 
 
+def tag(span: Span) -> str:
+    """What the terminal and notebook views show where a span ends: its technique's short name
+    and its score, as displaCy shows an entity's label."""
+    return f"{get(span.technique).short} {span.score:.2f}"
+
+
+def _chip(span: Span) -> str:
+    color = get(span.technique).color
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    ink = "#fff" if 0.299 * r + 0.587 * g + 0.114 * b < 140 else "#000"
+    return (
+        f'<span class="propscan-tag" style="background:{color};color:{ink};font-size:70%;font-weight:600;'
+        f'border-radius:3px;padding:0 4px;margin:0 2px;white-space:nowrap">{html_text(tag(span))}</span>'
+    )
+
+
 def render_fragment(doc: Document) -> str:
-    """A static highlighted view of one Document (inline styles, no script), for notebooks."""
+    """A static highlighted view of one Document (inline styles, no script), for notebooks and
+    spaCy: every span tagged with its technique and score where it ends, text and line breaks
+    kept as they are."""
     parts = []
+    ends: dict[int, list[Span]] = {}
+    for span in doc.spans:
+        ends.setdefault(span.end, []).append(span)
     for start, end, covering in segments(doc):
         piece = html_text(doc.text[start:end])
         if not covering:
@@ -133,6 +154,7 @@ def render_fragment(doc: Document) -> str:
             f'<mark title="{escape(tip)}" style="background:{get(covering[-1].technique).color}22;'
             f'color:inherit;box-shadow:{shadows};padding-bottom:{3 * len(covering)}px">{piece}</mark>'
         )
+        parts += [_chip(s) for s in sorted(ends.get(end, []), key=lambda s: (-s.start, s.technique))]
     summary = doc.summary()
     legend = " ".join(
         f'<span style="white-space:nowrap"><span style="display:inline-block;width:.8em;height:.8em;'
@@ -141,6 +163,13 @@ def render_fragment(doc: Document) -> str:
     )
     title = doc.meta.get("title")
     head = f"<strong>{html_text(title)}</strong><br>" if title else ""
+    found = doc.meta.get("warnings")
+    warnings = found if isinstance(found, list) else []
+    head += "".join(
+        f'<div style="background:#fef7e0;border-radius:4px;padding:2px 6px;margin:2px 0">warning: '
+        f"{html_text(w.get('message', w) if isinstance(w, dict) else w)}</div>"
+        for w in warnings
+    )
     return (
         '<div class="propscan-doc" style="font-family:system-ui,sans-serif;line-height:1.9">'
         f"{head}<div>{plural(summary.span_count, 'span')}, propaganda density {summary.density:.1%}</div>"
@@ -158,6 +187,7 @@ __all__ = [
     "report_data",
     "script_json",
     "segments",
+    "tag",
     "techniques_json",
     "visible",
 ]

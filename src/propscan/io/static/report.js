@@ -120,6 +120,12 @@
       } else if (d.meta && (d.meta.source || d.meta.id)) {
         meta.textContent = visible(String(d.meta.source || d.meta.id));
       }
+      // what the model cannot promise about this text (propscan.checks): not English, or short
+      var warnings = (d.meta && Array.isArray(d.meta.warnings) ? d.meta.warnings : []).map(function (w) {
+        return el("li", { "data-code": String(w && w.code || ""), text: visible(String(w && w.message || w)) });
+      });
+      var banner = warnings.length ? el("div", { "class": "ps-warning", role: "note" }, [
+        el("strong", { text: "Read these results with care" }), el("ul", {}, warnings)]) : null;
       var stats = el("p", { "class": "ps-stats" });
       var chart = el("div", { "class": "ps-chart", role: "list", "aria-label": "Spans per technique" });
       var text = el("div", { "class": "ps-text" });
@@ -131,7 +137,7 @@
           el("th", { text: "Score" }), el("th", { text: "Passage" })])]), rows])]);
       root.appendChild(el("article", { "class": "ps-doc", id: uid + "-doc-" + i,
         "aria-labelledby": uid + "-doc-" + i + "-title" }, [
-        heading, meta, el("section", { "class": "ps-summary", "aria-label": "Summary" }, [stats, chart]), text,
+        heading, meta, banner, el("section", { "class": "ps-summary", "aria-label": "Summary" }, [stats, chart]), text,
         list]));
       return { doc: d, stats: stats, chart: chart, text: text, rows: rows, listSummary: listSummary };
     });
