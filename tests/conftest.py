@@ -89,6 +89,18 @@ class FakeDetector:
         return labels
 
 
+class CheckedDetector(FakeDetector):
+    """A FakeDetector whose Documents carry the real language and length checks, as the real
+    Detector's do (meta.language, meta.warnings)."""
+
+    def analyze(self, text: str, **settings: float | None) -> Document:
+        from propscan.checks import text_checks
+
+        doc = super().analyze(text, **settings)
+        doc.meta.update(text_checks(text))
+        return doc
+
+
 @pytest.fixture
 def fake_detector(monkeypatch: pytest.MonkeyPatch) -> FakeDetector:
     """A FakeDetector that the CLI gets instead of loading a model; ``loaded`` lists the model

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FakeDetector
+from conftest import CheckedDetector, FakeDetector
 from propscan.document import Document, Span
 from propscan.errors import FetchError
 from propscan.io.readers import Record
@@ -65,15 +65,12 @@ def _fetch(url: str, *, allow_private: bool = False) -> Record:
     return Record("page", url, ARTICLE, meta={"title": "Fetched <b>page</b>", "url": url})
 
 
-@pytest.fixture(scope="module")
-def live_url() -> Iterator[str]:
+def _serve(app) -> Iterator[str]:
     import uvicorn
-
-    from propscan.server import create_app
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(FakeDetector(), fetch=_fetch), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -83,6 +80,41 @@ def live_url() -> Iterator[str]:
     yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     server.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def live_url() -> Iterator[str]:
+    from propscan.server import create_app
+
+    yield from _serve(create_app(CheckedDetector(), fetch=_fetch))
+
+
+@pytest.fixture(scope="module")
+def corpus_url(tmp_path_factory) -> Iterator[str]:
+    """A server browsing a batch output of five articles, two to a page."""
+    pytest.importorskip("duckdb", reason="the batch extra is not installed")
+    from propscan.batch import run_batch
+    from propscan.server import corpus as corpus_module
+    from propscan.server import create_app
+
+    root = tmp_path_factory.mktemp("corpus")
+    rows = [
+        ("b1", "Bugle", "2021-01-05", "Evil harbour deal\nThe evil plan of the traitors."),
+        ("b2", "Bugle", "2021-02-10T08:00:00Z", "Calm day\nA quiet day in the harbour."),
+        ("b3", "Bugle", "2021-03-01", "Storm\nA disaster for the harbour, evil and sad."),
+        ("s1", "Star", "2021-02-11", "Market news\nPrices rose in the harbour market."),
+        ("s2", "Star", "2021-04-02", "Traitors\nThey called the council traitors."),
+    ]
+    feed = root / "feed.jsonl"
+    feed.write_text(
+        "".join(
+            json.dumps(dict(zip(("id", "outlet", "published", "text"), r, strict=True))) + "\n" for r in rows
+        )
+    )
+    run_batch([str(feed)], root / "out", detector=FakeDetector())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(corpus_module, "PAGE_SIZE", 2)
+        yield from _serve(create_app(FakeDetector(), corpus=root / "out"))
 
 
 @pytest.fixture(scope="module")
@@ -273,3 +305,73 @@ def test_spacy_view_shows_attack_payloads_as_text_and_runs_none(page, tmp_path, 
     shown = page.inner_text("body")
     assert "evil" in shown and "onerror" in shown
     page.screenshot(path=str(shots / "spacy.png"), full_page=True)
+
+
+def test_corpus_browser_filters_pages_opens_an_article_and_goes_back(page, corpus_url, shots):
+    page.goto(corpus_url + "/")
+    page.click("#corpus-link")  # the web page links the browser it serves
+    page.wait_for_url("**/corpus")
+    assert page.locator("tbody tr").count() == 2 and "1–2 of 5" in page.inner_text("body")
+    page.fill("input[name=q]", "harbour")
+    page.select_option("select[name=outlet]", "Bugle")
+    page.select_option("select[name=sort]", "spans")
+    page.click("button[type=submit]")  # the Filter button: its GET form must be allowed to submit
+    page.wait_for_url("**/corpus?*q=harbour*")
+    assert page.locator("tbody tr").count() == 2 and "1–2 of 3" in page.inner_text("body")
+    assert page.locator("tbody tr td.date").first.inner_text() == "5 Jan 2021"  # b1: most spans
+    page.screenshot(path=str(shots / "corpus.png"), full_page=True)
+    page.click("a[rel=next]")
+    page.wait_for_url("**page=2*")
+    assert page.locator("tbody tr").count() == 1 and "3–3 of 3" in page.inner_text("body")
+    assert page.input_value("input[name=q]") == "harbour"  # the filters stay on the next page
+    page.click("tbody a")
+    page.wait_for_selector(".ps-doc")
+    assert page.title() == "Calm day" and page.locator("h1").inner_text() == "Calm day"
+    assert "No propaganda techniques found" in page.inner_text("body")
+    page.screenshot(path=str(shots / "corpus-article.png"), full_page=True)
+    page.click(".ps-back a")  # the page's own link back keeps the list as it was
+    page.wait_for_url("**/corpus?*")
+    assert "q=harbour" in page.url and "sort=spans" in page.url and "page=2" in page.url
+    page.go_back()
+    page.go_back()  # and the browser's back button works too
+    page.wait_for_url("**page=2*")
+    assert page.locator("tbody tr").count() == 1
+    assert page.problems == []
+
+
+def test_page_example_button_analyzes_the_sample_article_and_shows_warnings(page, live_url, shots):
+    page.goto(live_url)
+    page.click("#example")
+    page.wait_for_selector("#results .ps-doc")
+    assert "Harbour" in page.input_value("#text")  # the sample is in the box, to edit or read
+    assert "Council Rams Through" in page.inner_text("#results h2")
+    page.fill(
+        "#text", "Die Regierung hat gestern beschlossen, die Steuern zu erhöhen, was viele Bürger empört."
+    )
+    page.click("#analyze")
+    page.wait_for_selector("#results .ps-warning")
+    banner = page.inner_text("#results .ps-warning")
+    assert "German" in banner and "English news only" in banner and "short text" in banner
+    page.screenshot(path=str(shots / "page-warning.png"), full_page=True)
+    assert page.problems == []
+
+
+def test_page_clears_the_previous_result_when_a_new_request_fails(page, live_url):
+    page.goto(live_url)
+    _analyze(page, ARTICLE)
+    assert page.locator("#results .ps-span").count() == 3
+    page.click("#tab-url")
+    page.fill("#url", "https://private.example/")
+    page.click("#analyze")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.locator("#results *").count() == 0  # no old result under the new error
+    assert page.is_disabled("#download-json") and page.is_disabled("#download-html")
+
+
+def test_techniques_page_reads_well(page, live_url, shots):
+    page.goto(live_url)
+    page.click("a[href='/techniques']")
+    page.wait_for_selector(".tq-item")
+    assert page.locator(".tq-item").count() == 14 and "How to read" in page.inner_text("body")
+    page.screenshot(path=str(shots / "techniques.png"), full_page=True)
+    assert page.problems == []

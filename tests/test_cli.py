@@ -128,16 +128,9 @@ def test_analyze_piped_into_head_exits_quietly(tiny_model_dir, tmp_path):
 
 
 def test_analyze_prints_each_documents_warnings_on_stderr_for_data_formats(monkeypatch, tmp_path):
-    from conftest import FakeDetector
-    from propscan.checks import text_checks
+    from conftest import CheckedDetector
 
-    class Checked(FakeDetector):  # the real detector's checks on the fake's spans
-        def analyze(self, text, **settings):
-            doc = super().analyze(text, **settings)
-            doc.meta.update(text_checks(text))
-            return doc
-
-    monkeypatch.setattr(propscan.cli.common, "load_detector", lambda model: Checked())
+    monkeypatch.setattr(propscan.cli.common, "load_detector", lambda model: CheckedDetector())
     feed = tmp_path / "feed.jsonl"
     feed.write_text("".join(json.dumps({"id": f"n{i}", "text": "They are evil."}) + "\n" for i in range(8)))
     result = run("analyze", feed, "-f", "json")

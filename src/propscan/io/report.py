@@ -68,8 +68,11 @@ def report_data(docs: Iterable[Document]) -> dict[str, Any]:
     return {"documents": [doc.to_dict() for doc in docs], "techniques": techniques_json()}
 
 
-def render_report(docs: Sequence[Document], *, title: str | None = None) -> str:
-    """One self-contained HTML page showing every Document interactively."""
+def render_report(
+    docs: Sequence[Document], *, title: str | None = None, back: tuple[str, str] | None = None
+) -> str:
+    """One self-contained HTML page showing every Document interactively. ``back``: a (relative
+    URL, text) link above the title, as the corpus browser's article pages have."""
     if title is None:
         first = (docs[0].meta.get("title") or docs[0].meta.get("id")) if len(docs) == 1 else None
         title = f"propscan: {first}" if first else "propscan report"
@@ -80,13 +83,22 @@ def render_report(docs: Sequence[Document], *, title: str | None = None) -> str:
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
         f"<title>{html_text(title)}</title>\n<style>\n{asset('report.css')}</style>\n</head>\n<body>\n"
-        f'<header class="ps-report ps-header"><h1>{html_text(title)}</h1>'
+        f'<header class="ps-report ps-header">{_back(back)}<h1>{html_text(title)}</h1>'
         f'<p class="ps-muted">{READING}</p></header>\n'
         '<main id="propscan-report" class="ps-report"><noscript>This report needs JavaScript to draw '
         "the highlighted articles.</noscript></main>\n"
         f'<script type="application/json" id="propscan-data">{script_json(report_data(docs))}</script>\n'
         f"<script>\n{asset('report.js')}</script>\n</body>\n</html>\n"
     )
+
+
+def _back(back: tuple[str, str] | None) -> str:
+    if back is None:
+        return ""
+    href, text = back
+    if not href.startswith("/") or href.startswith("//"):  # a path on this server, never elsewhere
+        raise ValueError(f"a back link is a path on the same server, got {href!r}")
+    return f'<nav class="ps-back"><a href="{html_text(href)}">← {html_text(text)}</a></nav>'
 
 
 def segments(doc: Document) -> list[tuple[int, int, list[Span]]]:

@@ -120,6 +120,11 @@
       } else if (d.meta && (d.meta.source || d.meta.id)) {
         meta.textContent = visible(String(d.meta.source || d.meta.id));
       }
+      // a corpus article says where and when it was published
+      var where = [d.meta && d.meta.outlet, d.meta && d.meta.published].filter(function (v) {
+        return typeof v === "string" && v; });
+      if (where.length) meta.insertBefore(document.createTextNode(visible(where.join(" \u00b7 ")) +
+        (meta.textContent ? " \u00b7 " : "")), meta.firstChild);
       // what the model cannot promise about this text (propscan.checks): not English, or short
       var warnings = (d.meta && Array.isArray(d.meta.warnings) ? d.meta.warnings : []).map(function (w) {
         return el("li", { "data-code": String(w && w.code || ""), text: visible(String(w && w.message || w)) });
