@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..batch.run import CHUNK_SIZE
+from ..batch.stats import SMALL_GROUP
 from ..techniques import get
 from ..text import plural
 from . import common
@@ -138,6 +139,9 @@ def stats(
         str, typer.Option(help="Group by an articles column (outlet, source, ...) or month / year.")
     ] = "outlet",
     top: Annotated[int, typer.Option(min=1, help="Span texts listed per technique.")] = 5,
+    min_count: Annotated[
+        int, typer.Option(min=1, help="List a span text only if it occurs at least this often.")
+    ] = 2,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write a report with plots to this HTML file.")
     ] = None,
@@ -147,18 +151,22 @@ def stats(
     from ..batch.report import write_report
     from ..batch.stats import corpus_stats
 
-    result = corpus_stats(directory, by=by, top=top)
+    result = corpus_stats(directory, by=by, top=top, min_count=min_count)
     if html is not None:
         write_report(result, html)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        Console(highlight=False).print(*_stats_tables(result))
+        Console(highlight=False).print(*_stats_tables(result, min_count))
     if html is not None:
         common.stderr().print(f"report written to {html}")
 
 
-def _stats_tables(result: Any) -> list[Table | Text]:
+def _interval(ci: list[float] | None) -> str:
+    return "" if ci is None else f"({ci[0]:.2f}–{ci[1]:.2f})"
+
+
+def _stats_tables(result: Any, min_count: int = 2) -> list[Table | Text]:
     labels = result.techniques()
     head = Text(
         f"{result.articles} articles, {result.words} words, {result.errors} errors; "
@@ -168,17 +176,29 @@ def _stats_tables(result: Any) -> list[Table | Text]:
     rates.add_column("technique")
     shown = result.rates[:8]  # columns beyond this do not fit a terminal; --json and --html have all
     for row in shown:
-        rates.add_column(f"{row['group']}\n({row['articles']})", justify="right")
-    rates.add_row(Text("all", style="bold"), *(f"{row['spans_per_1000'] or 0:.2f}" for row in shown))
+        mark = " *" if row["small"] else ""
+        rates.add_column(
+            f"{row['group']}{mark}\n{plural(row['articles'], 'article')}", justify="right", no_wrap=True
+        )
+    rates.add_row(
+        Text("all", style="bold"),
+        *(f"{row['spans_per_1000'] or 0:.2f}\n{_interval(row['ci95']['spans_per_1000'])}" for row in shown),
+    )
     for label in labels:
         technique = get(label)
         cells = (f"{row[label]:.2f}" for row in shown)
         rates.add_row(Text("■ ", style=technique.color) + Text(technique.name), *cells)
+    note = Text(
+        "In brackets: the 95% interval of the rate, articles counted as the sample. "
+        f"* fewer than {SMALL_GROUP} articles: rates of such a group move a lot by chance. "
+        "--json and --html give the interval of every rate.",
+        style="italic",
+    )
     density = Table(
         title=f"Density (% of non-space characters in spans) by {result.by}", title_justify="left"
     )
     for column in (result.by, "articles", "mean", "p10", "median", "p90"):
-        density.add_column(column, justify="left" if column == result.by else "right")
+        density.add_column(column, justify="left" if column == result.by else "right", no_wrap=True)
     for row in result.density:
         values = (f"{100 * row[k]:.1f}" for k in ("mean", "p10", "p50", "p90"))
         density.add_row(str(row["group"]), str(row["articles"]), *values)
@@ -189,16 +209,21 @@ def _stats_tables(result: Any) -> list[Table | Text]:
     for row in result.histogram:
         bar = "█" * round(40 * row["articles"] / peak)
         histogram.add_row(f"{100 * row['low']:.0f}–{100 * row['high']:.0f}", str(row["articles"]), bar)
-    spans = Table(title="Most frequent span texts per technique", title_justify="left")
+    spans = Table(
+        title=f"Most frequent span texts per technique (found at least {plural(min_count, 'time')})",
+        title_justify="left",
+    )
     for column in ("technique", "span text", "count"):
         spans.add_column(column, overflow="fold")
     for row in result.top_spans:
         spans.add_row(get(row["technique"]).name, row["text"], str(row["count"]))
-    tables: list[Table | Text] = [head, rates, density, histogram, spans]
+    if not result.top_spans:
+        spans.add_row("", f"(no span text occurs {min_count} times; lower --min-count)", "")
+    tables: list[Table | Text] = [head, rates, note, density, histogram, spans]
     if result.trend:
         trend = Table(title="Change over time (month published)", title_justify="left")
         for column in ("month", "articles", "all", *(get(k).name for k in labels[:5]), "density %"):
-            trend.add_column(column, justify="left" if column == "month" else "right")
+            trend.add_column(column, justify="left" if column == "month" else "right", no_wrap=True)
         for row in result.trend:
             cells = (f"{row[k]:.2f}" for k in labels[:5])
             trend.add_row(
