@@ -28,7 +28,11 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI"):  # .ci/run installs it: a missing one is a CI bug
     raise RuntimeError("Chromium is missing in CI; .ci/run should have installed it with apt-get")
 if CHROMIUM is None:
-    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+    pytest.skip(
+        "Chromium is not installed: the browser tests need Debian's chromium (sudo apt-get install "
+        "chromium; .ci/run installs it)",
+        allow_module_level=True,
+    )
 sync_api = pytest.importorskip("playwright.sync_api", reason="the test extra (playwright) is not installed")
 pytest.importorskip("uvicorn", reason="the server extra is not installed")
 
