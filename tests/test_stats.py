@@ -113,7 +113,7 @@ def test_cli_stats_shows_intervals_and_marks_small_groups(corpus_dir):
     result = CliRunner().invoke(app, ["stats", str(corpus_dir), "--min-count", "1"])
     assert result.exit_code == 0, result.stderr
     assert "Bugle *" in result.stdout and "2 articles" in result.stdout
-    assert re.search(r"\(\d+\.\d\d–\d+\.\d\d\)", result.stdout)
+    assert re.search(r"\(\d+\.\d–\d+\.\d\)", result.stdout)
     assert "traitors" in result.stdout  # found once: listed with --min-count 1
 
 

@@ -153,7 +153,7 @@ th:first-child,td:first-child{text-align:left}
 .wide{overflow-x:auto}table.text td:nth-child(2),table.text th:nth-child(2){text-align:left}
 figure{margin:1rem 0}svg{max-width:100%;height:auto}.note{color:#666;font-size:12px}
 td:first-child{white-space:nowrap}table.rates th{vertical-align:bottom;max-width:6.5em}
-table.rates td{vertical-align:top}.ci{color:#777;font-size:10px;white-space:nowrap}.small{color:#b3261e}
+table.rates td{vertical-align:top}table.rates th,table.rates td{padding-left:14px}.ci{color:#777;font-size:10px;white-space:nowrap}.small{color:#b3261e}
 """
 
 
@@ -197,6 +197,7 @@ def render_html(stats: CorpusStats, title: str = "propscan corpus report") -> st
         "<p class='note'>Density in percent.</p>",
         _table(density_rows, density_cols, digits=1),
         "<h2>Most frequent span texts per technique</h2>",
+        f"<p class='note'>Texts found at least {stats.min_count} times, ignoring case.</p>",
         _table(spans, [("technique", "technique"), ("text", "span text"), ("count", "count")], css="text")
         if spans
         else "<p class='note'>No span text occurs often enough to list (see --min-count).</p>",

@@ -47,6 +47,7 @@ class CorpusStats:
     histogram: list[dict[str, Any]]  # low, high, articles
     top_spans: list[dict[str, Any]]  # technique, text, count (at least min_count)
     trend: list[dict[str, Any]] = field(default_factory=list)  # month, articles, ..., per label
+    min_count: int = 2  # the fewest times a span text occurs to be listed in top_spans
 
     def techniques(self) -> list[str]:
         """Labels ordered by their overall rate, most used first (zero-rate ones dropped)."""
@@ -114,6 +115,7 @@ def corpus_stats(
             "ORDER BY technique, k",
         ),
         trend=_trend(db, columns),
+        min_count=min_count,
     )
 
 

@@ -157,29 +157,38 @@ def stats(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        Console(highlight=False).print(*_stats_tables(result, min_count))
+        console = Console(highlight=False)
+        console.print(*_stats_tables(result, min_count, width=console.width))
     if html is not None:
         common.stderr().print(f"report written to {html}")
 
 
 def _interval(ci: list[float] | None) -> str:
-    return "" if ci is None else f"({ci[0]:.2f}–{ci[1]:.2f})"
+    return "" if ci is None else f"({ci[0]:.1f}–{ci[1]:.1f})"
 
 
-def _stats_tables(result: Any, min_count: int = 2) -> list[Table | Text]:
+def _longest_word(text: str) -> int:
+    return max(len(word) for word in text.split())
+
+
+GROUP_WIDTH = 13  # a rate's column: room for its interval, "(12.3–45.6)", and the padding
+
+
+def _stats_tables(result: Any, min_count: int = 2, width: int = 100) -> list[Table | Text]:
     labels = result.techniques()
     head = Text(
-        f"{result.articles} articles, {result.words} words, {result.errors} errors; "
-        "rates are spans per 1,000 words"
+        f"{plural(result.articles, 'article')}, {plural(result.words, 'word')}, "
+        f"{plural(result.errors, 'error')}; rates are spans per 1,000 words"
     )
     rates = Table(title=f"Spans per 1,000 words by {result.by}", title_justify="left")
-    rates.add_column("technique")
-    shown = result.rates[:8]  # columns beyond this do not fit a terminal; --json and --html have all
+    names = [get(label).short for label in labels]
+    rates.add_column("technique", no_wrap=True, min_width=2 + max(map(len, names), default=9))
+    # as many groups as the terminal holds (at most 8); --json and --html have all
+    shown = result.rates[: max(1, min(8, (width - 22) // (GROUP_WIDTH + 3)))]
     for row in shown:
         mark = " *" if row["small"] else ""
-        rates.add_column(
-            f"{row['group']}{mark}\n{plural(row['articles'], 'article')}", justify="right", no_wrap=True
-        )
+        header = f"{row['group']}{mark}\n{plural(row['articles'], 'article')}"
+        rates.add_column(header, justify="right", min_width=GROUP_WIDTH)
     rates.add_row(
         Text("all", style="bold"),
         *(f"{row['spans_per_1000'] or 0:.2f}\n{_interval(row['ci95']['spans_per_1000'])}" for row in shown),
@@ -187,11 +196,12 @@ def _stats_tables(result: Any, min_count: int = 2) -> list[Table | Text]:
     for label in labels:
         technique = get(label)
         cells = (f"{row[label]:.2f}" for row in shown)
-        rates.add_row(Text("■ ", style=technique.color) + Text(technique.name), *cells)
+        rates.add_row(Text("■ ", style=technique.color) + Text(technique.short), *cells)
     note = Text(
         "In brackets: the 95% interval of the rate, articles counted as the sample. "
         f"* fewer than {SMALL_GROUP} articles: rates of such a group move a lot by chance. "
-        "--json and --html give the interval of every rate.",
+        "--json and --html give the interval of every rate"
+        + (" and every group." if len(shown) < len(result.rates) else "."),
         style="italic",
     )
     density = Table(
@@ -222,10 +232,20 @@ def _stats_tables(result: Any, min_count: int = 2) -> list[Table | Text]:
     tables: list[Table | Text] = [head, rates, note, density, histogram, spans]
     if result.trend:
         trend = Table(title="Change over time (month published)", title_justify="left")
-        for column in ("month", "articles", "all", *(get(k).name for k in labels[:5]), "density %"):
-            trend.add_column(column, justify="left" if column == "month" else "right", no_wrap=True)
+        top: list[str] = []
+        used = 46  # the most used techniques (5 at most) that fit beside month ... density %
+        for label in labels[:5]:
+            used += 4 + _longest_word(get(label).short)
+            if top and used > width:
+                break
+            top.append(label)
+        for column in ("month", "articles", "all", *(get(k).short for k in top), "density %"):
+            # no column narrower than its longest word: a month never shows as "2024-…"
+            trend.add_column(
+                column, justify="left" if column == "month" else "right", min_width=_longest_word(column)
+            )
         for row in result.trend:
-            cells = (f"{row[k]:.2f}" for k in labels[:5])
+            cells = (f"{row[k]:.2f}" for k in top)
             trend.add_row(
                 row["month"],
                 str(row["articles"]),
