@@ -153,7 +153,8 @@ th:first-child,td:first-child{text-align:left}
 .wide{overflow-x:auto}table.text td:nth-child(2),table.text th:nth-child(2){text-align:left}
 figure{margin:1rem 0}svg{max-width:100%;height:auto}.note{color:#666;font-size:12px}
 td:first-child{white-space:nowrap}table.rates th{vertical-align:bottom;max-width:6.5em}
-table.rates td{vertical-align:top}table.rates th,table.rates td{padding-left:14px}.ci{color:#777;font-size:10px;white-space:nowrap}.small{color:#b3261e}
+table.rates td{vertical-align:top}table.rates th,table.rates td{padding-left:14px}
+.ci{color:#777;font-size:10px;white-space:nowrap}.small{color:#b3261e}
 """
 
 
