@@ -331,6 +331,7 @@ def test_corpus_browser_filters_pages_opens_an_article_and_goes_back(page, corpu
     page.click("tbody a")
     page.wait_for_selector(".ps-doc")
     assert page.title() == "Calm day" and page.locator("h1").inner_text() == "Calm day"
+    assert page.inner_text(".ps-doc .ps-muted").startswith("Bugle · 10 Feb 2021")  # a readable date
     assert "No propaganda techniques found" in page.inner_text("body")
     page.screenshot(path=str(shots / "corpus-article.png"), full_page=True)
     page.click(".ps-back a")  # the page's own link back keeps the list as it was

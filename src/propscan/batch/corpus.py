@@ -41,8 +41,8 @@ class ArticleNotFound(InputError):
 @dataclass(frozen=True)
 class Filters:
     """What to show; None means any. Dates are inclusive ISO dates (``2021-03-05``). ``q`` keeps
-    articles whose text or title holds every one of its words, ignoring case; a phrase in double
-    quotes must appear as it is."""
+    articles whose text or title contains every one of its words, ignoring case (also inside a
+    longer word); a phrase in double quotes must appear as it is."""
 
     outlet: str | None = None
     technique: str | None = None

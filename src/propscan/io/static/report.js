@@ -25,6 +25,15 @@
 
   function pct(x) { return (100 * x).toFixed(1) + "%"; }
 
+  // "2021-03-05" or "2021-03-05T10:00:00Z" as "5 Mar 2021", as the corpus browser lists it
+  function readableDate(value) {
+    var m = typeof value === "string" && /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+    if (!m) return value;
+    var day = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+    if (isNaN(day.getTime())) return value;
+    return day.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  }
+
   function plural(n, noun) { return n.toLocaleString("en") + " " + noun + (n === 1 ? "" : "s"); }
 
   // The text cut at every boundary of the shown spans: [start, end, covering spans]. One sweep
@@ -121,7 +130,7 @@
         meta.textContent = visible(String(d.meta.source || d.meta.id));
       }
       // a corpus article says where and when it was published
-      var where = [d.meta && d.meta.outlet, d.meta && d.meta.published].filter(function (v) {
+      var where = [d.meta && d.meta.outlet, d.meta && readableDate(d.meta.published)].filter(function (v) {
         return typeof v === "string" && v; });
       if (where.length) meta.insertBefore(document.createTextNode(visible(where.join(" \u00b7 ")) +
         (meta.textContent ? " \u00b7 " : "")), meta.firstChild);
