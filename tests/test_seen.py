@@ -68,7 +68,9 @@ def test_an_ensemble_has_seen_what_any_member_or_teacher_has(corpus, tmp_path):
     ensemble = model_dir(tmp_path, "ens", ensemble={"members": members})
     overlap = training_overlap(ensemble, corpus, "val")
     assert overlap.seen == 2
-    assert "teacher-1.0 (teacher of student-1.0) was trained on split 'all'" in overlap.refusal()
+    assert "teacher-1.0, the teacher of student-1.0, a member of ens-1.0, was trained on split 'all'" in (
+        overlap.refusal()
+    )
     assert training_overlap(clean, corpus, "val").seen == 0
 
 

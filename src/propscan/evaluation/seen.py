@@ -98,10 +98,10 @@ def training_overlap(directory: str | os.PathLike[str], data_dir: str | Path, sp
         visited.add(path)
         config = read_config(path)
         own = f"{config.name}-{config.version}"
-        name = own + role
+        name = own + role.replace(",,", ",")
         if config.ensemble is not None:
             for member in config.ensemble.members:
-                walk(member_dir(path, member.model), f" (member of {own})")
+                walk(member_dir(path, member.model), f", a member of {own}{role},")
             return
         trained = config.trained_on
         if trained is None:
@@ -113,9 +113,11 @@ def training_overlap(directory: str | os.PathLike[str], data_dir: str | Path, sp
         teacher = str(config.train.get("teacher") or "")
         if teacher:
             try:
-                walk(resolve(teacher), f" (teacher of {own})")
+                walk(resolve(teacher), f", the teacher of {own}{role},")
             except PropscanError:
-                found.append(Seen(f"{teacher} (teacher of {own})", None, None, "it cannot be found here"))
+                found.append(
+                    Seen(f"{teacher}, the teacher of {own}{role},", None, None, "it cannot be found here")
+                )
 
     walk(Path(directory), "")
     return Overlap(split, len(ids), tuple(found))
