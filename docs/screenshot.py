@@ -1,7 +1,8 @@
-"""Make docs/page.png, the README's screenshot of the web page: the shipped model on the bundled
-sample article, in headless Debian Chromium (needs the dev extra and /usr/bin/chromium).
+"""Make docs/page.png, the screenshot of the web page in docs/server.md: the shipped model on the
+bundled sample article ("Try an example"), in headless Debian Chromium (needs the dev extra and
+/usr/bin/chromium). Run it whenever a shipped model changes, with docs/readme_output.py:
 
-    python docs/screenshot.py
+    python docs/readme_output.py --write && python docs/screenshot.py
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ def main() -> None:
     threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
     while not server.started:
         time.sleep(0.05)
-    article = (ROOT / "examples" / "sample_article.txt").read_text("utf-8")
     with sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
         ctx = pw.chromium.launch_persistent_context(
             profile,
@@ -45,8 +45,7 @@ def main() -> None:
         )
         page = ctx.new_page()
         page.goto(f"http://127.0.0.1:{sock.getsockname()[1]}/")
-        page.fill("#text", article)
-        page.click("#analyze")
+        page.click("#example")
         page.wait_for_selector("#results .ps-span")
         page.evaluate("const t = document.querySelector('#text'); t.rows = 3; t.scrollTop = 0")
         page.locator(".ps-span").nth(1).hover()

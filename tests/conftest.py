@@ -31,6 +31,7 @@ class FakeDetector:
         self.seen: list[str] = []  # every text analyzed, in order
         self.progress_calls: list[int] = []
         self.batch_size: int | None = None
+        self.settings: list[tuple[float | None, float | None]] = []  # (min_score, token_threshold) per call
 
     @property
     def name(self) -> str:
@@ -40,11 +41,16 @@ class FakeDetector:
     def threshold(self) -> float:
         return 0.5
 
+    token_threshold = threshold
+
     def info(self) -> dict[str, str]:
         return {"name": self._name, "version": "0.0.0"}
 
-    def analyze(self, text: str, *, threshold: float | None = None) -> Document:
-        cut = self.threshold if threshold is None else threshold
+    def analyze(
+        self, text: str, *, min_score: float | None = None, token_threshold: float | None = None
+    ) -> Document:
+        # a keyword's score stands in for its tokens' probabilities: both cut-offs drop low scores
+        cut = max(self.threshold if token_threshold is None else token_threshold, min_score or 0.0)
         spans = []
         for match in _PATTERN.finditer(text):
             technique, score = KEYWORDS[match.group(1).lower()]
@@ -58,13 +64,15 @@ class FakeDetector:
         texts: Iterable[str],
         *,
         batch_size: int = 32,
-        threshold: float | None = None,
+        min_score: float | None = None,
+        token_threshold: float | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> list[Document]:
         texts = list(texts)
         self.batches.append(len(texts))
         self.batch_size = batch_size
-        docs = [self.analyze(t, threshold=threshold) for t in texts]
+        self.settings.append((min_score, token_threshold))
+        docs = [self.analyze(t, min_score=min_score, token_threshold=token_threshold) for t in texts]
         if progress is not None:
             self.progress_calls.append(len(texts))
             progress(len(texts))
@@ -79,6 +87,18 @@ class FakeDetector:
             found = _PATTERN.search(text[start:end])
             labels.append(KEYWORDS[found.group(1).lower()][0] if found else "Doubt")
         return labels
+
+
+class CheckedDetector(FakeDetector):
+    """A FakeDetector whose Documents carry the real language and length checks, as the real
+    Detector's do (meta.language, meta.warnings)."""
+
+    def analyze(self, text: str, **settings: float | None) -> Document:
+        from propscan.checks import text_checks
+
+        doc = super().analyze(text, **settings)
+        doc.meta.update(text_checks(text))
+        return doc
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pyarrow.parquet as pq
 import pytest
@@ -120,7 +121,9 @@ def test_resuming_with_other_parameters_is_refused_naming_them(tmp_path):
     with pytest.raises(InputError, match=r"chunk_size: 3 there, 4 now"):
         run_batch(inputs, tmp_path / "out", detector=FakeDetector(), chunk_size=4)
     with pytest.raises(InputError, match=r"threshold"):
-        run_batch(inputs, tmp_path / "out", detector=FakeDetector(), chunk_size=3, threshold=0.75)
+        run_batch(inputs, tmp_path / "out", detector=FakeDetector(), chunk_size=3, token_threshold=0.75)
+    with pytest.raises(InputError, match=r"min_score: None there, 0.75 now"):
+        run_batch(inputs, tmp_path / "out", detector=FakeDetector(), chunk_size=3, min_score=0.75)
 
 
 def test_output_directory_of_something_else_is_refused(tmp_path):
@@ -167,10 +170,10 @@ def test_cli_batch_refuses_a_changed_run_with_exit_2(tmp_path, fake_detector):
 def test_missing_batch_extra_names_the_install_line(tmp_path, monkeypatch):
     import sys
 
-    from propscan.errors import MissingExtraError
+    from propscan.errors import MissingExtraError, install_line
 
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
-    with pytest.raises(MissingExtraError, match=r"pip install 'propscan\[batch\]'"):
+    with pytest.raises(MissingExtraError, match=re.escape(install_line("batch"))):
         run_batch(_corpus(tmp_path), tmp_path / "out", detector=FakeDetector(), engine="ray")
     assert not (tmp_path / "out").exists()  # refused before anything was written
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FakeDetector
+from conftest import CheckedDetector, FakeDetector
 from propscan.document import Document, Span
 from propscan.errors import FetchError
 from propscan.io.readers import Record
@@ -28,7 +28,11 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI"):  # .ci/run installs it: a missing one is a CI bug
     raise RuntimeError("Chromium is missing in CI; .ci/run should have installed it with apt-get")
 if CHROMIUM is None:
-    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+    pytest.skip(
+        "Chromium is not installed: the browser tests need Debian's chromium (sudo apt-get install "
+        "chromium; .ci/run installs it)",
+        allow_module_level=True,
+    )
 sync_api = pytest.importorskip("playwright.sync_api", reason="the test extra (playwright) is not installed")
 pytest.importorskip("uvicorn", reason="the server extra is not installed")
 
@@ -65,15 +69,12 @@ def _fetch(url: str, *, allow_private: bool = False) -> Record:
     return Record("page", url, ARTICLE, meta={"title": "Fetched <b>page</b>", "url": url})
 
 
-@pytest.fixture(scope="module")
-def live_url() -> Iterator[str]:
+def _serve(app) -> Iterator[str]:
     import uvicorn
-
-    from propscan.server import create_app
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(FakeDetector(), fetch=_fetch), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -83,6 +84,41 @@ def live_url() -> Iterator[str]:
     yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     server.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def live_url() -> Iterator[str]:
+    from propscan.server import create_app
+
+    yield from _serve(create_app(CheckedDetector(), fetch=_fetch))
+
+
+@pytest.fixture(scope="module")
+def corpus_url(tmp_path_factory) -> Iterator[str]:
+    """A server browsing a batch output of five articles, two to a page."""
+    pytest.importorskip("duckdb", reason="the batch extra is not installed")
+    from propscan.batch import run_batch
+    from propscan.server import corpus as corpus_module
+    from propscan.server import create_app
+
+    root = tmp_path_factory.mktemp("corpus")
+    rows = [
+        ("b1", "Bugle", "2021-01-05", "Evil harbour deal\nThe evil plan of the traitors."),
+        ("b2", "Bugle", "2021-02-10T08:00:00Z", "Calm day\nA quiet day in the harbour."),
+        ("b3", "Bugle", "2021-03-01", "Storm\nA disaster for the harbour, evil and sad."),
+        ("s1", "Star", "2021-02-11", "Market news\nPrices rose in the harbour market."),
+        ("s2", "Star", "2021-04-02", "Traitors\nThey called the council traitors."),
+    ]
+    feed = root / "feed.jsonl"
+    feed.write_text(
+        "".join(
+            json.dumps(dict(zip(("id", "outlet", "published", "text"), r, strict=True))) + "\n" for r in rows
+        )
+    )
+    run_batch([str(feed)], root / "out", detector=FakeDetector())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(corpus_module, "PAGE_SIZE", 2)
+        yield from _serve(create_app(FakeDetector(), corpus=root / "out"))
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +174,7 @@ def test_page_highlights_a_pasted_article_and_the_legend_toggles_techniques(page
     page.click('.ps-toggle[data-technique="Loaded_Language"]')
     assert len(_techniques(page)) == 3
 
-    page.fill(".ps-threshold", "0.75")  # the fake scores: evil 0.9, traitors 0.8, disaster 0.7
+    page.fill(".ps-min-score", "0.75")  # the fake scores: evil 0.9, traitors 0.8, disaster 0.7
     assert _techniques(page) == [["Loaded_Language"], ["Name_Calling,Labeling"]]
     assert page.problems == []
 
@@ -153,7 +189,7 @@ def test_page_spans_are_keyboard_reachable_and_explain_themselves(page, live_url
             break
     assert page.evaluate("document.activeElement.textContent") == "evil"
     tip = page.locator(".ps-tooltip")
-    assert tip.is_visible() and "Loaded language" in tip.inner_text() and "confidence 90%" in tip.inner_text()
+    assert tip.is_visible() and "Loaded language" in tip.inner_text() and "score 0.90" in tip.inner_text()
     page.keyboard.press("Escape")
     assert not tip.is_visible()
 
@@ -234,14 +270,14 @@ def test_static_report_has_contents_stacked_overlaps_toggles_and_no_injected_cod
     assert shadow.count("inset") == 2  # two stacked underlines, neither hidden
     page.locator(".ps-span").nth(1).hover()
     tip = page.inner_text(".ps-tooltip")
-    assert "Loaded language" in tip and "Name calling / labeling" in tip and "confidence 60%" in tip
+    assert "Loaded language" in tip and "Name calling / labeling" in tip and "score 0.60" in tip
     page.screenshot(path=str(shots / "report.png"), full_page=True)
 
     page.click(".ps-list >> nth=0 >> summary")  # the span table, in words
     rows = page.locator(".ps-doc >> nth=0 >> .ps-list tbody tr")
     assert [r.split("\t") for r in rows.all_inner_texts()] == [
-        [" Loaded language", "60%", "evil traitors"],
-        [" Name calling / labeling", "90%", "traitors"],
+        [" Loaded language", "0.60", "evil traitors"],
+        [" Name calling / labeling", "0.90", "traitors"],
     ]
     page.click('.ps-toggle[data-technique="Name_Calling,Labeling"]')
     assert all("Name_Calling,Labeling" not in t for t in _techniques(page))
@@ -273,3 +309,74 @@ def test_spacy_view_shows_attack_payloads_as_text_and_runs_none(page, tmp_path, 
     shown = page.inner_text("body")
     assert "evil" in shown and "onerror" in shown
     page.screenshot(path=str(shots / "spacy.png"), full_page=True)
+
+
+def test_corpus_browser_filters_pages_opens_an_article_and_goes_back(page, corpus_url, shots):
+    page.goto(corpus_url + "/")
+    page.click("#corpus-link")  # the web page links the browser it serves
+    page.wait_for_url("**/corpus")
+    assert page.locator("tbody tr").count() == 2 and "1–2 of 5" in page.inner_text("body")
+    page.fill("input[name=q]", "harbour")
+    page.select_option("select[name=outlet]", "Bugle")
+    page.select_option("select[name=sort]", "spans")
+    page.click("button[type=submit]")  # the Filter button: its GET form must be allowed to submit
+    page.wait_for_url("**/corpus?*q=harbour*")
+    assert page.locator("tbody tr").count() == 2 and "1–2 of 3" in page.inner_text("body")
+    assert page.locator("tbody tr td.date").first.inner_text() == "5 Jan 2021"  # b1: most spans
+    page.screenshot(path=str(shots / "corpus.png"), full_page=True)
+    page.click("a[rel=next]")
+    page.wait_for_url("**page=2*")
+    assert page.locator("tbody tr").count() == 1 and "3–3 of 3" in page.inner_text("body")
+    assert page.input_value("input[name=q]") == "harbour"  # the filters stay on the next page
+    page.click("tbody a")
+    page.wait_for_selector(".ps-doc")
+    assert page.title() == "Calm day" and page.locator("h1").inner_text() == "Calm day"
+    assert page.inner_text(".ps-doc .ps-muted").startswith("Bugle · 10 Feb 2021")  # a readable date
+    assert "No propaganda techniques found" in page.inner_text("body")
+    page.screenshot(path=str(shots / "corpus-article.png"), full_page=True)
+    page.click(".ps-back a")  # the page's own link back keeps the list as it was
+    page.wait_for_url("**/corpus?*")
+    assert "q=harbour" in page.url and "sort=spans" in page.url and "page=2" in page.url
+    page.go_back()
+    page.go_back()  # and the browser's back button works too
+    page.wait_for_url("**page=2*")
+    assert page.locator("tbody tr").count() == 1
+    assert page.problems == []
+
+
+def test_page_example_button_analyzes_the_sample_article_and_shows_warnings(page, live_url, shots):
+    page.goto(live_url)
+    page.click("#example")
+    page.wait_for_selector("#results .ps-doc")
+    assert "Harbour" in page.input_value("#text")  # the sample is in the box, to edit or read
+    assert "Council Rams Through" in page.inner_text("#results h2")
+    page.fill(
+        "#text", "Die Regierung hat gestern beschlossen, die Steuern zu erhöhen, was viele Bürger empört."
+    )
+    page.click("#analyze")
+    page.wait_for_selector("#results .ps-warning")
+    banner = page.inner_text("#results .ps-warning")
+    assert "German" in banner and "English news only" in banner and "short text" in banner
+    page.screenshot(path=str(shots / "page-warning.png"), full_page=True)
+    assert page.problems == []
+
+
+def test_page_clears_the_previous_result_when_a_new_request_fails(page, live_url):
+    page.goto(live_url)
+    _analyze(page, ARTICLE)
+    assert page.locator("#results .ps-span").count() == 3
+    page.click("#tab-url")
+    page.fill("#url", "https://private.example/")
+    page.click("#analyze")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.locator("#results *").count() == 0  # no old result under the new error
+    assert page.is_disabled("#download-json") and page.is_disabled("#download-html")
+
+
+def test_techniques_page_reads_well(page, live_url, shots):
+    page.goto(live_url)
+    page.click("a[href='/techniques']")
+    page.wait_for_selector(".tq-item")
+    assert page.locator(".tq-item").count() == 14 and "How to read" in page.inner_text("body")
+    page.screenshot(path=str(shots / "techniques.png"), full_page=True)
+    assert page.problems == []

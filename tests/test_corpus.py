@@ -35,6 +35,32 @@ def test_filters_by_outlet_technique_and_date(corpus_dir, filters, expected):
     assert ids(Corpus(corpus_dir).search(filters)) == expected
 
 
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("evil", ["b1", "s2"]),  # any case
+        ("EVIL plans", ["s2"]),  # every word
+        ('"plain words"', ["b1"]),  # a quoted phrase as it is
+        ('"words plain"', []),
+        ("%", []),  # no wildcards: % and _ mean themselves
+    ],
+)
+def test_keyword_search_keeps_articles_holding_every_word(corpus_dir, q, expected):
+    assert ids(Corpus(corpus_dir).search(Filters(q=q))) == expected
+
+
+def test_sort_by_spans_density_or_date(corpus_dir):
+    corpus = Corpus(corpus_dir)
+    by_spans = corpus.search(sort="spans").articles
+    assert [a["spans"] for a in by_spans] == sorted((a["spans"] for a in by_spans), reverse=True)
+    assert by_spans[0]["id"] == "b1"  # evil evil traitors
+    by_density = corpus.search(sort="density").articles
+    assert [a["density"] for a in by_density] == sorted((a["density"] for a in by_density), reverse=True)
+    assert ids(corpus.search(sort="oldest")) == ["b1", "b2", "s1", "s2"]  # undated still last
+    with pytest.raises(InputError, match="unknown sort 'random'"):
+        corpus.search(sort="random")
+
+
 def test_paging_gives_the_total_and_one_slice(corpus_dir):
     page = Corpus(corpus_dir).search(limit=2, offset=2)
     assert page.total == 4 and ids(page) == ["b1", "s2"]
@@ -102,6 +128,34 @@ def test_corpus_page_lists_filters_and_links_articles(client):
     assert "<option value='Bugle' selected>Bugle (2)</option>" in page.text
     assert "/corpus/articles/b1" in page.text and "/corpus/articles/s1" not in page.text
     assert "Articles: 1–2 of 2." in page.text
+
+
+def test_corpus_page_form_may_submit_to_itself_and_shows_readable_dates(client):
+    page = client.get("/corpus")
+    csp = page.headers["Content-Security-Policy"]
+    assert "form-action 'self'" in csp and "form-action 'none'" not in csp  # the Filter button works
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert (
+        "<td class='date'>5 Jan 2021</td>" in page.text and "<td class='date'>10 Feb 2021</td>" in page.text
+    )
+    assert "<td class='date'>someday</td>" in page.text  # not a date: shown as it is
+    assert "5 Jan 2021 to 11 Feb 2021" in page.text
+
+
+def test_corpus_page_searches_and_sorts(client):
+    page = client.get("/corpus", params={"q": "plain words", "sort": "spans"})
+    assert "/corpus/articles/b1" in page.text and "/corpus/articles/s2" not in page.text
+    assert "<option value='spans' selected>" in page.text and "value='plain words'" in page.text
+
+
+def test_article_page_is_titled_by_its_headline_with_a_link_back_to_the_list(client):
+    listing = client.get("/corpus", params={"outlet": "Bugle", "sort": "spans"})
+    assert "/corpus/articles/b1?back=outlet%3DBugle%26sort%3Dspans" in listing.text
+    page = client.get("/corpus/articles/b1", params={"back": "outlet=Bugle&sort=spans&evil=1"})
+    assert "<title>evil evil traitors and five more plain words here</title>" in page.text
+    assert '<a href="/corpus?outlet=Bugle&amp;sort=spans">← All articles</a>' in page.text
+    elsewhere = client.get("/corpus/articles/b1", params={"back": "//evil.example/x"})
+    assert '<a href="/corpus">← All articles</a>' in elsewhere.text
 
 
 def test_corpus_page_pages_keep_the_filters(client, monkeypatch):

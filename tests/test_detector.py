@@ -53,10 +53,31 @@ def test_analyze_many_batches_across_articles_and_keeps_order(tiny_detector: Det
     assert [(s.start, s.end) for s in docs[4].spans] == [(0, len("evil " * 30) - 1)]
 
 
-def test_threshold_controls_recall(tiny_detector: Detector) -> None:
-    assert tiny_detector.analyze(TEXT, threshold=0.999).spans == []
-    with pytest.raises(InputError, match="threshold"):
-        tiny_detector.analyze(TEXT, threshold=1.5)
+def test_token_threshold_controls_recall(tiny_detector: Detector) -> None:
+    assert tiny_detector.analyze(TEXT, token_threshold=0.999).spans == []
+    with pytest.raises(InputError, match="token_threshold"):
+        tiny_detector.analyze(TEXT, token_threshold=1.5)
+
+
+def test_threshold_is_a_deprecated_name_of_token_threshold(tiny_detector: Detector) -> None:
+    with pytest.warns(DeprecationWarning, match="token_threshold"):
+        assert tiny_detector.analyze(TEXT, threshold=0.999).spans == []
+    with pytest.raises(InputError, match="not both"):
+        tiny_detector.analyze(TEXT, threshold=0.5, token_threshold=0.5)
+
+
+def test_min_score_keeps_exactly_the_spans_scored_at_least_that(tiny_detector: Detector) -> None:
+    text = TEXT + " They are evil. " * 3 + "A calm evil day."
+    every = tiny_detector.analyze(text).spans
+    scores = sorted({s.score for s in every})
+    assert len(scores) >= 2, "the fixture should give spans of different scores"
+    cut = scores[len(scores) // 2]
+    kept = tiny_detector.analyze(text, min_score=cut).spans
+    assert kept == [s for s in every if s.score >= cut] and all(s.score >= cut for s in kept)
+    assert tiny_detector.analyze_many([text], min_score=cut)[0].spans == kept
+    assert tiny_detector.analyze(text, min_score=0).spans == every
+    with pytest.raises(InputError, match="min_score"):
+        tiny_detector.analyze(text, min_score=1.5)
 
 
 def test_classify_gives_one_label_per_span_and_distinct_labels_for_repeated_spans(

@@ -52,3 +52,20 @@ def test_readme_lists_every_technique() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     for technique in TECHNIQUES:
         assert f"`{technique.label}`" in readme and technique.definition in readme
+
+
+@pytest.mark.slow
+def test_readme_example_output_is_what_the_shipped_model_prints() -> None:
+    """The README shows real output. When a shipped model changes, regenerate it (and the page
+    screenshot) with: python docs/readme_output.py --write && python docs/screenshot.py"""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_output", ROOT / "docs" / "readme_output.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shown = module.readme_block((ROOT / "README.md").read_text("utf-8"))
+    assert shown == module.sample_output(), (
+        "README.md's example output is not what the shipped model prints: "
+        "run python docs/readme_output.py --write and re-read the paragraph under it"
+    )

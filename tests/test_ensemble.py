@@ -126,7 +126,7 @@ def test_cli_builds_an_ensemble_that_analyze_uses(tmp_path):
     text.write_text(TEXT)
     result = runner.invoke(app, ["analyze", str(text), "--model", str(tmp_path / "ens"), "--format", "json"])
     assert result.exit_code == 0, result.output
-    spans = json.loads(result.output)[0]["spans"]
+    spans = json.loads(result.stdout)[0]["spans"]
     assert spans and {s["technique"] for s in spans} == {"Doubt"}
     bad = runner.invoke(
         app, ["ensemble", str(a), str(b), "--output", str(tmp_path / "e2"), "--token-weight", "2"]

@@ -1,8 +1,9 @@
 import importlib
+import re
 
 import pytest
 
-from propscan.errors import InputError, MissingExtraError
+from propscan.errors import InputError, MissingExtraError, install_line
 from propscan.io.html import extract
 from propscan.io.readers import read_inputs
 
@@ -53,5 +54,5 @@ def test_missing_html_extra_names_the_install_line(monkeypatch):
         raise ImportError(name)
 
     monkeypatch.setattr(importlib, "import_module", missing)
-    with pytest.raises(MissingExtraError, match=r"pip install 'propscan\[html\]'"):
+    with pytest.raises(MissingExtraError, match=re.escape(install_line("html"))):
         extract(PAGE)

@@ -61,8 +61,8 @@ def test_fragment_stacks_one_underline_per_covering_span(overlap_doc):
     marks = re.findall(r"<mark ([^>]*)>([^<]*)</mark>", html)
     assert [text for _, text in marks] == ["evil ", "traitors"]
     assert marks[0][0].count("inset 0") == 1 and marks[1][0].count("inset 0") == 2
-    assert "Name calling / labeling (90%)" in marks[1][0]  # tooltip names both techniques
-    assert "Loaded language (60%)" in marks[1][0]
+    assert "Name calling / labeling (score 0.90)" in marks[1][0]  # tooltip names both techniques
+    assert "Loaded language (score 0.60)" in marks[1][0]
 
 
 def test_fragment_escapes_text_and_shows_bidi_controls_as_markers():
@@ -87,3 +87,8 @@ def test_cli_writes_one_self_contained_report_for_several_inputs(tmp_path, fake_
 def test_empty_report_is_still_a_valid_page():
     page = render_report([])
     assert _embedded(page)["documents"] == [] and page.rstrip().endswith("</html>")
+
+
+def test_report_says_scores_are_calibrated_probabilities(overlap_doc):
+    page = render_report([overlap_doc])
+    assert "uncalibrated" not in page and "calibrated probability that the span is right" in page

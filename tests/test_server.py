@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from conftest import FakeDetector
-from propscan.errors import FetchError, InputError
+from propscan.errors import FetchError, InputError, install_line
 from propscan.io.readers import Record
 from propscan.server import Limits, create_app
 from propscan.server.batcher import MicroBatcher
@@ -70,8 +70,10 @@ def test_analyze_text_returns_document_json_and_honours_the_threshold(client):
         (9, 13, "Loaded_Language"),
         (14, 22, "Name_Calling,Labeling"),
     ]
-    strict = client.post("/v1/analyze", json={"text": "They are evil traitors.", "threshold": 0.85}).json()
+    strict = client.post("/v1/analyze", json={"text": "They are evil traitors.", "min_score": 0.85}).json()
     assert [s["text"] for s in strict["spans"]] == ["evil"]
+    old = client.post("/v1/analyze", json={"text": "They are evil traitors.", "threshold": 0.85}).json()
+    assert [s["text"] for s in old["spans"]] == ["evil"]  # the deprecated name of token_threshold
 
 
 def test_analyze_html_extracts_title_and_main_text(client):
@@ -117,6 +119,9 @@ def test_private_urls_are_allowed_only_when_the_app_says_so(fetch):
         (b'{"text": "a", "url": "https://x.example"}', "exactly one of"),
         (b'{"text": 5}', "text"),
         (b'{"text": "a", "threshold": 1.5}', "threshold"),
+        (b'{"text": "a", "min_score": 1.5}', "min_score"),
+        (b'{"text": "a", "token_threshold": 0}', "token_threshold"),
+        (b'{"text": "a", "threshold": 0.5, "token_threshold": 0.5}', "not both"),
         (b'{"text": "a", "colour": "red"}', "colour"),
     ],
 )
@@ -338,7 +343,7 @@ def test_missing_server_extra_names_the_install_line():
         "try:\n    import propscan.server\nexcept Exception as e:\n    print(type(e).__name__, e)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.startswith("MissingExtraError") and "pip install 'propscan[server]'" in out
+    assert out.startswith("MissingExtraError") and install_line("server") in out
 
 
 @pytest.mark.slow

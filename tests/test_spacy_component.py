@@ -43,11 +43,44 @@ def test_pipe_batches_and_matches_one_by_one(nlp):
     assert batched == single and batched[1] == []
 
 
-def test_threshold_and_spans_key_are_config(tiny_model_dir):
+def test_token_threshold_and_spans_key_are_config(tiny_model_dir):
     nlp = spacy.blank("en")
-    nlp.add_pipe("propscan", config={"model": str(tiny_model_dir), "threshold": 0.99999, "spans_key": "ps"})
+    config = {"model": str(tiny_model_dir), "token_threshold": 0.99999, "spans_key": "ps"}
+    nlp.add_pipe("propscan", config=config)
     doc = nlp(TEXT)
     assert list(doc.spans["ps"]) == [] and "propaganda" not in doc.spans
+
+
+def test_min_score_keeps_only_spans_scored_that_much_and_threshold_still_works(tiny_model_dir):
+    every = spacy.blank("en")
+    every.add_pipe("propscan", config={"model": str(tiny_model_dir)})
+    scores = every(TEXT).spans["propaganda"].attrs["scores"]
+    cut = max(scores)
+    strict = spacy.blank("en")
+    strict.add_pipe("propscan", config={"model": str(tiny_model_dir), "min_score": cut})
+    kept = strict(TEXT).spans["propaganda"].attrs["scores"]
+    assert kept and all(s >= cut for s in kept) and len(kept) == sum(s >= cut for s in scores)
+    old = spacy.blank("en")
+    with pytest.warns(DeprecationWarning):
+        old.add_pipe("propscan", config={"model": str(tiny_model_dir), "threshold": 0.99999})
+    assert list(old(TEXT).spans["propaganda"]) == []
+
+
+def test_render_keeps_spacing_and_paragraphs_and_shows_names_and_scores():
+    from propscan.spacy_component import render
+
+    text = "Title line\n\nThey are evil traitors , all of them."
+    doc = spacy.blank("en")(text)
+    at = text.index("traitors")
+    doc.spans["propaganda"] = [doc.char_span(at, at + 8, label="Name_Calling,Labeling")]
+    doc.spans["propaganda"].attrs["scores"] = [0.42]
+    html = render(doc)
+    assert "Name calling 0.42" in html  # the display name and the score, not Name_Calling,Labeling
+    assert "Name_Calling" not in html.replace("data-", "")
+    assert "Title line\n\nThey are evil " in html and "traitors</mark>" in html and " , all" in html
+    assert "white-space:pre-wrap" in html
+    page = render(doc, page=True)
+    assert page.startswith("<!doctype html>") and "Name calling 0.42" in page
 
 
 def test_displacy_view_shows_hostile_text_as_text(nlp):

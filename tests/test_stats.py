@@ -81,3 +81,43 @@ def test_cli_stats_json_and_bad_group_exit_2(corpus_dir):
     assert json.loads(result.stdout)["articles"] == 4
     bad = CliRunner().invoke(app, ["stats", str(corpus_dir), "--by", "author"])
     assert bad.exit_code == 2 and "cannot group by" in bad.stderr
+
+
+def test_rates_carry_a_95_percent_interval_and_small_groups_are_marked(corpus_dir):
+    bugle, star = corpus_stats(corpus_dir, by="outlet").rates
+    assert bugle["small"] and star["small"]  # 2 articles each, far under 30
+    # Bugle: b1 has 3 spans in 9 words, b2 1 in 7; r = 4/16 per word
+    r = 4 / 16
+    se = (2 / 1 * ((3 - r * 9) ** 2 + (1 - r * 7) ** 2)) ** 0.5 / 16
+    low, high = bugle["ci95"]["spans_per_1000"]
+    assert bugle["spans_per_1000"] == pytest.approx(1000 * r)
+    assert high == pytest.approx(1000 * (r + 1.959964 * se))
+    assert low == pytest.approx(max(0.0, 1000 * (r - 1.959964 * se)))
+    assert set(bugle["ci95"]) >= {"spans_per_1000", "Loaded_Language"}
+
+
+def test_a_group_of_one_article_has_no_interval(corpus_dir):
+    rows = {row["group"]: row for row in corpus_stats(corpus_dir, by="id").rates}
+    assert rows["b1"]["ci95"]["spans_per_1000"] is None and rows["b1"]["articles"] == 1
+
+
+def test_frequent_texts_need_a_minimum_count(corpus_dir):
+    assert {(r["text"], r["count"]) for r in corpus_stats(corpus_dir).top_spans} == {("evil", 3)}
+    once = corpus_stats(corpus_dir, min_count=1).top_spans
+    assert ("traitors", 1) in {(r["text"], r["count"]) for r in once}
+    with pytest.raises(InputError, match="min_count"):
+        corpus_stats(corpus_dir, min_count=0)
+
+
+def test_cli_stats_shows_intervals_and_marks_small_groups(corpus_dir):
+    result = CliRunner().invoke(app, ["stats", str(corpus_dir), "--min-count", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert "Bugle *" in result.stdout and "2 articles" in result.stdout
+    assert re.search(r"\(\d+\.\d–\d+\.\d\)", result.stdout)
+    assert "traitors" in result.stdout  # found once: listed with --min-count 1
+
+
+def test_html_rates_table_shows_intervals_under_short_names(corpus_dir):
+    page = render_html(corpus_stats(corpus_dir))
+    assert "<span class='ci'>" in page and "title='Loaded language'>Loaded language</th>" in page
+    assert "class='small'" in page

@@ -110,3 +110,42 @@ def test_atomic_output_creates_no_file_on_error(tmp_path):
         fh.write("partial")
         raise RuntimeError
     assert os.listdir(tmp_path) == []
+
+
+def test_plain_text_marks_each_span_with_its_technique_and_score(overlap_doc):
+    shown = _write("text", [overlap_doc])
+    assert "They are [evil [traitors|Name calling 0.90]|Loaded language 0.60], all of them." in shown
+
+
+def test_plain_text_gives_spans_of_one_extent_one_mark():
+    doc = Document("Our Harbour!", [Span(0, 11, "Slogans", 0.4), Span(0, 11, "Flag-Waving", 0.2)])
+    assert "[Our Harbour|Flag-waving 0.20 · Slogan 0.40]!" in _write("text", [doc])
+
+
+def test_terminal_view_tags_each_span_with_label_and_score_in_its_colour(overlap_doc):
+    out = io.StringIO()
+    Console(file=out, force_terminal=True, color_system="truecolor", width=100).print(render(overlap_doc))
+    shown = out.getvalue()
+    assert "Name calling 0.90" in shown and "Loaded language 0.60" in shown
+    assert "[evil" not in shown  # colour shows where a span starts; brackets are for plain text
+
+
+def test_sixteen_colour_terminals_get_a_distinct_colour_per_technique():
+    from propscan.techniques import TECHNIQUES
+
+    text = " ".join(f"w{i:02d}" for i in range(14))
+    doc = Document(text, [Span(4 * i, 4 * i + 3, t.label, 0.5) for i, t in enumerate(TECHNIQUES)])
+    view = highlight(doc, ansi=True)
+    console = Console(color_system="standard")
+    colours = []
+    for span in doc.spans:  # the view holds tags after each span: find each span's word in it
+        at = view.plain.index(f"{span.text} ")
+        colours.append(view.get_style_at_offset(console, at).bgcolor.name)
+    assert len(set(colours)) == len(TECHNIQUES)  # 14 techniques, 14 of the 16 terminal colours
+    assert not {"black", "bright_white", "default"} & set(colours)  # never the terminal's own
+
+
+def test_warnings_come_first_in_the_text_view():
+    doc = Document("Kurz.", [], {"warnings": [{"code": "W-SHORT", "message": "a short text (1 word)"}]})
+    shown = _write("text", [doc])
+    assert shown.index("warning: a short text (1 word)") < shown.index("Kurz.")

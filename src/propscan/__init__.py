@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ._version import __version__
 from .document import Document, Span, Summary
-from .engine.detector import Detector
+from .engine.detector import Detector, token_cutoff
 from .errors import (
     ChecksumError,
     DataError,
@@ -23,10 +23,17 @@ _DEFAULT: dict[str, Detector] = {}
 
 
 def analyze(
-    text: str, *, model: Detector | str | Path | None = None, threshold: float | None = None
+    text: str,
+    *,
+    model: Detector | str | Path | None = None,
+    min_score: float | None = None,
+    token_threshold: float | None = None,
+    threshold: float | None = None,
 ) -> Document:
     """Find propaganda spans in ``text``. ``model`` is a Detector, a model name or directory, or
-    None for the shipped default (loaded once and cached)."""
+    None for the shipped default (loaded once and cached). ``min_score`` keeps only spans scored
+    at least that much; ``token_threshold`` (advanced; ``threshold`` is its deprecated name) is
+    the decoder's cut-off, see :meth:`Detector.analyze`."""
     if isinstance(model, Detector):
         detector = model
     else:
@@ -34,7 +41,9 @@ def analyze(
         if key not in _DEFAULT:
             _DEFAULT[key] = Detector.load(model)
         detector = _DEFAULT[key]
-    return detector.analyze(text, threshold=threshold)
+    return detector.analyze(
+        text, min_score=min_score, token_threshold=token_cutoff(token_threshold, threshold)
+    )
 
 
 __all__ = [

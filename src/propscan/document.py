@@ -11,7 +11,7 @@ from .errors import InvalidSpanError
 from .quotes.quote import Quote
 from .quotes.voice import Voice
 from .techniques import LABELS, get
-from .text import sentence_bounds
+from .text import plural, sentence_bounds
 
 
 @dataclass(frozen=True, order=True)
@@ -117,7 +117,7 @@ class Document:
 
     def __repr__(self) -> str:
         head = self.text[:40].replace("\n", " ")
-        return f"Document({head!r}..., {len(self.spans)} spans)"
+        return f"Document({head!r}..., {plural(len(self.spans), 'span')})"
 
     def _repr_html_(self) -> str:
         """The highlighted article, for Jupyter and other notebooks (static HTML, no script)."""

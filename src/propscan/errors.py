@@ -19,7 +19,11 @@ library uses ``assert`` on user input.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import json
+import shlex
 from types import ModuleType
+from urllib.parse import unquote, urlparse
 
 
 class PropscanError(Exception):
@@ -93,7 +97,19 @@ def require(extra: str, module: str) -> ModuleType:
 
 
 def install_line(extra: str) -> str:
-    """The pip command that adds ``extra`` to propscan."""
+    """The pip command that adds ``extra`` to propscan as it was installed: propscan is not on a
+    package index, so from a clone (editable or not) the line names that directory, from a wheel
+    file that file (PEP 610's ``direct_url.json`` records which); else the package name."""
+    try:
+        recorded = importlib.metadata.distribution("propscan").read_text("direct_url.json")
+        origin = json.loads(recorded) if recorded else {}
+    except (importlib.metadata.PackageNotFoundError, ValueError, OSError):
+        origin = {}
+    url = urlparse(str(origin.get("url", ""))) if isinstance(origin, dict) else urlparse("")
+    if url.scheme == "file" and url.path:
+        editable = bool((origin.get("dir_info") or {}).get("editable")) if "dir_info" in origin else False
+        target = shlex.quote(f"{unquote(url.path)}[{extra}]")
+        return f"pip install {'-e ' if editable else ''}{target}"
     return f"pip install 'propscan[{extra}]'"
 
 

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .document import Document
-from .engine.detector import Detector
+from .document import Span as PropscanSpan
+from .engine.detector import Detector, check_min_score, check_threshold, token_cutoff
 from .errors import require
-from .io.report import visible
-from .techniques import TECHNIQUES
+from .io.report import render_fragment
 
 # importing this module is how spaCy finds the factory: say what is missing
 spacy: Any = require("spacy", "spacy")
@@ -27,7 +27,6 @@ from spacy.tokens import Doc, Span  # noqa: E402
 
 SPANS_KEY = "propaganda"
 SCORE_ATTR = "propscan_score"
-COLORS = {t.label: t.color for t in TECHNIQUES}
 
 if not Span.has_extension(SCORE_ATTR):
     Span.set_extension(SCORE_ATTR, default=None)
@@ -41,11 +40,13 @@ class PropscanComponent:
         nlp: Language,
         name: str,
         model: str | None,
-        threshold: float | None,
+        min_score: float | None,
+        token_threshold: float | None,
         spans_key: str,
         batch_size: int,
     ) -> None:
-        self.name, self.model, self.threshold = name, model, threshold
+        self.name, self.model = name, model
+        self.min_score, self.token_threshold = min_score, token_threshold
         self.spans_key, self.batch_size = spans_key, batch_size
         self._detector: Detector | None = None
 
@@ -57,7 +58,10 @@ class PropscanComponent:
         return self._detector
 
     def __call__(self, doc: Doc) -> Doc:
-        return self._annotate(doc, self.detector.analyze(doc.text, threshold=self.threshold))
+        found = self.detector.analyze(
+            doc.text, min_score=self.min_score, token_threshold=self.token_threshold
+        )
+        return self._annotate(doc, found)
 
     def pipe(self, stream: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
         """Batched like ``Detector.analyze_many``: windows of several docs share a forward pass."""
@@ -72,7 +76,9 @@ class PropscanComponent:
             yield from self._run(batch)
 
     def _run(self, docs: list[Doc]) -> Iterator[Doc]:
-        found = self.detector.analyze_many([d.text for d in docs], threshold=self.threshold)
+        found = self.detector.analyze_many(
+            [d.text for d in docs], min_score=self.min_score, token_threshold=self.token_threshold
+        )
         for doc, document in zip(docs, found, strict=True):
             yield self._annotate(doc, document)
 
@@ -88,28 +94,65 @@ class PropscanComponent:
             scores.append(found.score)
         doc.spans[self.spans_key] = spans
         doc.spans[self.spans_key].attrs["scores"] = scores
+        for key in ("language", "warnings"):  # what propscan.checks says of the text
+            if key in document.meta:
+                doc.spans[self.spans_key].attrs[key] = document.meta[key]
         return doc
 
 
 @Language.factory(
     "propscan",
-    default_config={"model": None, "threshold": None, "spans_key": SPANS_KEY, "batch_size": 8},
+    default_config={
+        "model": None,
+        "min_score": None,
+        "token_threshold": None,
+        "threshold": None,
+        "spans_key": SPANS_KEY,
+        "batch_size": 8,
+    },
 )
 def make_propscan(
-    nlp: Language, name: str, model: str | None, threshold: float | None, spans_key: str, batch_size: int
+    nlp: Language,
+    name: str,
+    model: str | None,
+    min_score: float | None,
+    token_threshold: float | None,
+    threshold: float | None,
+    spans_key: str,
+    batch_size: int,
 ) -> PropscanComponent:
     """spaCy factory: ``model`` is a shipped model name or a model directory (None: the default);
-    ``threshold`` overrides the model's span threshold."""
-    return PropscanComponent(nlp, name, model, threshold, spans_key, batch_size)
+    ``min_score`` keeps only spans scored at least that much; ``token_threshold`` (advanced;
+    ``threshold`` is its deprecated name) overrides the decoder's cut-off."""
+    cutoff = token_cutoff(token_threshold, threshold)
+    if min_score is not None:
+        check_min_score(min_score)
+    if cutoff is not None:
+        check_threshold(cutoff)
+    return PropscanComponent(nlp, name, model, min_score, cutoff, spans_key, batch_size)
 
 
 def render(doc: Doc, spans_key: str = SPANS_KEY, page: bool = False) -> str:
-    """displaCy's span view of ``doc`` in propscan's technique colours. displaCy HTML-escapes the
-    text; bidi control characters (which could make "evil" read "live") become visible markers, as
-    in propscan's own report."""
-    displacy = require("spacy", "spacy.displacy")
-    options = {"spans_key": spans_key, "colors": COLORS}
-    return visible(displacy.render(doc, style="span", options=options, page=page, jupyter=False))
+    """The spans of ``doc`` highlighted in propscan's technique colours, each tagged where it ends
+    with its technique's display name and score (as displaCy tags entities), in the text's own
+    spacing and paragraphs, under the warnings the component recorded. It is propscan's notebook
+    view (static HTML, no script): the text is HTML-escaped and bidi control characters (which
+    could make "evil" read "live") become visible markers. ``page``: a whole HTML page."""
+    group = doc.spans.get(spans_key, [])
+    attrs = getattr(group, "attrs", {})
+    scores = attrs.get("scores") or [s._.get(SCORE_ATTR) for s in group]
+    spans = [
+        PropscanSpan(s.start_char, s.end_char, s.label_, 1.0 if score is None else float(score))
+        for s, score in zip(group, scores, strict=True)
+    ]
+    meta = {k: attrs[k] for k in ("language", "warnings") if k in attrs}
+    fragment = render_fragment(Document(doc.text, spans, meta))
+    if not page:
+        return fragment
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>propscan</title></head>'
+        f'<body style="max-width:52rem;margin:2rem auto;padding:0 1rem">{fragment}</body></html>'
+    )
 
 
 __all__ = ["SCORE_ATTR", "SPANS_KEY", "PropscanComponent", "make_propscan", "render"]

@@ -1,7 +1,8 @@
 """The 14 propaganda techniques of the Propaganda Techniques Corpus.
 
 Label strings are exactly those of the corpus files. Display names, definitions and examples are
-written in our own words; colours are chosen to stay distinguishable next to each other.
+written in our own words; colours are chosen to stay distinguishable next to each other, and each
+technique has its own one of the 14 background colours a 16-colour terminal can show (``ansi``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ class Technique:
     definition: str
     example: str  # invented, not from the corpus
     color: str  # "#rrggbb"
+    short: str = ""  # the tag at a span in the terminal and notebook views
+    ansi: str = ""  # the nearest of the 16 terminal colours, distinct for every technique
 
 
 TECHNIQUES: tuple[Technique, ...] = (
@@ -28,6 +31,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "reader rather than to inform.",
         "The council's reckless, disastrous scheme will gut our schools.",
         "#e6194b",
+        short="Loaded language",
+        ansi="bright_red",
     ),
     Technique(
         "Name_Calling,Labeling",
@@ -36,6 +41,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "conversely, admires, so that the label stands in for an argument.",
         "Only a spineless bureaucrat would sign such a deal.",
         "#f58231",
+        short="Name calling",
+        ansi="yellow",
     ),
     Technique(
         "Repetition",
@@ -44,6 +51,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "accept it through familiarity.",
         "We need jobs. Jobs for our towns, jobs for our children, jobs now.",
         "#ffe119",
+        short="Repetition",
+        ansi="bright_yellow",
     ),
     Technique(
         "Doubt",
@@ -52,6 +61,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "it is actually wrong.",
         "Can we really trust a committee that has never published its own figures?",
         "#bfef45",
+        short="Doubt",
+        ansi="bright_green",
     ),
     Technique(
         "Exaggeration,Minimisation",
@@ -60,6 +71,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "that matters as if it were trivial.",
         "It was the biggest rally this country has ever seen, and the leak was just a harmless typo.",
         "#3cb44b",
+        short="Exaggeration",
+        ansi="green",
     ),
     Technique(
         "Appeal_to_fear-prejudice",
@@ -68,6 +81,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "by playing on existing prejudices.",
         "If this bill passes, gangs will be roaming your street before Christmas.",
         "#42d4f4",
+        short="Fear appeal",
+        ansi="bright_cyan",
     ),
     Technique(
         "Flag-Waving",
@@ -76,6 +91,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "another group, such as a party, faith or ethnicity.",
         "Every true patriot will stand behind this pipeline.",
         "#4363d8",
+        short="Flag-waving",
+        ansi="blue",
     ),
     Technique(
         "Causal_Oversimplification",
@@ -84,6 +101,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "blaming one person or group for it.",
         "Prices rose the week the new governor took office, so she is why your groceries cost more.",
         "#911eb4",
+        short="Causal oversimpl.",
+        ansi="magenta",
     ),
     Technique(
         "Appeal_to_Authority",
@@ -92,6 +111,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "evidence, whether or not that person is really an expert on the matter.",
         "A famous surgeon has backed the plan, so there is nothing left to discuss.",
         "#f032e6",
+        short="Authority appeal",
+        ansi="bright_magenta",
     ),
     Technique(
         "Slogans",
@@ -100,6 +121,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "rallying cry rather than an argument.",
         "Strong borders, strong families!",
         "#a9a9a9",
+        short="Slogan",
+        ansi="white",
     ),
     Technique(
         "Whataboutism,Straw_Men,Red_Herring",
@@ -108,6 +131,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "refuting a distorted version of its position, or steering attention to something irrelevant.",
         "He talks about safer roads, but what about the potholes his own party ignored for years?",
         "#9a6324",
+        short="Whataboutism",
+        ansi="bright_black",
     ),
     Technique(
         "Black-and-White_Fallacy",
@@ -116,6 +141,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "audience the one thing it must do as if there were no other choice.",
         "Either you back this law or you are on the side of the criminals.",
         "#800000",
+        short="Black-and-white",
+        ansi="red",
     ),
     Technique(
         "Thought-terminating_Cliches",
@@ -124,6 +151,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "a simple-sounding answer to a complicated question.",
         "It is what it is, and that is the end of the story.",
         "#469990",
+        short="Cliché",
+        ansi="cyan",
     ),
     Technique(
         "Bandwagon,Reductio_ad_hitlerum",
@@ -132,6 +161,8 @@ TECHNIQUES: tuple[Technique, ...] = (
         "because groups the audience despises are said to support it.",
         "Half the town has already joined the boycott; only the usual extremists still oppose it.",
         "#000075",
+        short="Bandwagon",
+        ansi="bright_blue",
     ),
 )
 

@@ -1,4 +1,4 @@
-"""Character-level helpers shared by the core: sentence bounds and span trimming."""
+"""Character-level helpers shared by the core: sentence bounds, span trimming, counted nouns."""
 
 from __future__ import annotations
 
@@ -50,3 +50,8 @@ def context_bounds(text: str, start: int, end: int, reach: int = 600) -> tuple[i
         if s + lo < end and e + lo > start:
             cs, ce = min(cs, s + lo), max(ce, e + lo)
     return cs, ce
+
+
+def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, with an "s" unless the count is one: "1 span", "3 spans"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

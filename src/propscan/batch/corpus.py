@@ -1,10 +1,12 @@
-"""Browse a batch output: filter its articles by outlet, technique and date, and open one as a
-Document. The web app's corpus page (``propscan serve --corpus DIR``) is a front end of this."""
+"""Browse a batch output: search its articles by words, filter them by outlet, technique and date,
+sort them, and open one as a Document. The web app's corpus page (``propscan serve --corpus DIR``)
+is a front end of this."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,14 @@ from .query import connect
 
 PUBLISHED_DATE = "try_cast(left(published, 10) AS DATE)"  # as `propscan stats` reads dates
 MAX_PAGE = 200
+MAX_QUERY = 200  # characters of a keyword search
+# the orders a list can take; ties broken by input order, so paging is stable
+SORTS = {
+    "newest": f"{PUBLISHED_DATE} DESC NULLS LAST, row",
+    "oldest": f"{PUBLISHED_DATE} ASC NULLS LAST, row",
+    "density": "density DESC, row",
+    "spans": "spans DESC, row",
+}
 # a text file's headline is its first line; pages extracted from HTML have a title
 _LIST_COLUMNS = (
     "id, coalesce(title, left(split_part(ltrim(text), chr(10), 1), 160)) AS headline, "
@@ -30,14 +40,19 @@ class ArticleNotFound(InputError):
 
 @dataclass(frozen=True)
 class Filters:
-    """What to show; None means any. Dates are inclusive ISO dates (``2021-03-05``)."""
+    """What to show; None means any. Dates are inclusive ISO dates (``2021-03-05``). ``q`` keeps
+    articles whose text or title contains every one of its words, ignoring case (also inside a
+    longer word); a phrase in double quotes must appear as it is."""
 
     outlet: str | None = None
     technique: str | None = None
     since: str | None = None
     until: str | None = None
+    q: str | None = None
 
     def __post_init__(self) -> None:
+        if self.q is not None and len(self.q) > MAX_QUERY:
+            raise InputError(f"a search has at most {MAX_QUERY} characters, got {len(self.q)}")
         if self.technique is not None and self.technique not in LABELS:
             raise InputError(f"unknown technique {self.technique!r}; use one of: {', '.join(LABELS)}")
         for name in ("since", "until"):
@@ -64,7 +79,17 @@ class Filters:
         if self.until is not None:
             clauses.append(f"{PUBLISHED_DATE} <= ?")
             params.append(dt.date.fromisoformat(self.until))
+        for term in self.terms():
+            # instr on lower(): a plain substring test, so % and _ in a search mean themselves
+            clauses.append("(instr(lower(text), ?) > 0 OR instr(lower(coalesce(title, '')), ?) > 0)")
+            params += [term, term]
         return " AND ".join(clauses), params
+
+    def terms(self) -> list[str]:
+        """The lower-cased words and quoted phrases of ``q``."""
+        if not self.q:
+            return []
+        return [a or b for a, b in re.findall(r'"([^"]+)"|(\S+)', self.q.lower()) if (a or b).strip()]
 
 
 @dataclass(frozen=True)
@@ -115,15 +140,20 @@ class Corpus:
             "last": dates["last"].isoformat() if dates["last"] else None,
         }
 
-    def search(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
-        """The articles that match ``filters``, newest first (undated last), ``limit`` at a time."""
+    def search(
+        self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0, sort: str = "newest"
+    ) -> Page:
+        """The articles that match ``filters`` in the order ``sort`` names (``newest`` first, the
+        default, or ``oldest``, undated last either way; or most ``density``; or most ``spans``),
+        ``limit`` at a time."""
         if not 1 <= limit <= MAX_PAGE or offset < 0:
             raise InputError(f"limit must be 1 to {MAX_PAGE} and offset 0 or more, got {limit}, {offset}")
+        if sort not in SORTS:
+            raise InputError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
         where, params = filters.where()
         (count,) = self._query(f"SELECT count(*) AS n FROM articles WHERE {where}", params)
         rows = self._query(
-            f"SELECT {_LIST_COLUMNS} FROM articles WHERE {where} "
-            f"ORDER BY {PUBLISHED_DATE} DESC NULLS LAST, row LIMIT ? OFFSET ?",
+            f"SELECT {_LIST_COLUMNS} FROM articles WHERE {where} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
         return Page(total=int(count["n"]), offset=offset, articles=rows)
@@ -144,4 +174,4 @@ class Corpus:
         return Document(article["text"], [Span(**s) for s in spans], meta)
 
 
-__all__ = ["MAX_PAGE", "ArticleNotFound", "Corpus", "Filters", "Page"]
+__all__ = ["MAX_PAGE", "SORTS", "ArticleNotFound", "Corpus", "Filters", "Page"]

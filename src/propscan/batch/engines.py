@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
@@ -140,24 +141,43 @@ def run_ray(
         # one block per chunk, and one chunk in flight per actor: an idle actor takes the next
         # chunk, instead of Ray handing each actor a fixed share of blocks up front
         items = [{"chunk": k} for k in chunks]
-        dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-            ChunkActor,
-            fn_constructor_kwargs={
-                "root": str(store.root.resolve()),
-                "model_ref": model_ref,
-                "threads": threads,
-                "options": options,
-            },
-            batch_size=1,  # one chunk per call: the chunk, not Ray, decides what is batched together
-            compute=ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1),
-            num_cpus=threads,
-        )
+        with warnings.catch_warnings():  # max_restarts has no named parameter yet; Ray's own advice
+            warnings.filterwarnings("ignore", "`ray_remote_args` is deprecated", DeprecationWarning)
+            dataset = _actor_map(ray, items, store, model_ref, threads, options, workers)
         for row in dataset.iter_rows():
             if progress is not None:
                 progress(int(row["records"]))
     finally:
         if started:
             ray.shutdown()
+
+
+def _actor_map(
+    ray: Any,
+    items: list[dict[str, int]],
+    store: Store,
+    model_ref: str | None,
+    threads: int,
+    options: dict[str, Any],
+    workers: int,
+) -> Any:
+    """The Ray Data pipeline: one ChunkActor call per chunk."""
+    return ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+        ChunkActor,
+        fn_constructor_kwargs={
+            "root": str(store.root.resolve()),
+            "model_ref": model_ref,
+            "threads": threads,
+            "options": options,
+        },
+        batch_size=1,  # one chunk per call: the chunk, not Ray, decides what is batched together
+        compute=ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1),
+        num_cpus=threads,
+        # an actor that dies is not restarted: the run fails and its rerun resumes from the
+        # finished chunks. (Restarts are what makes Ray log an alarming "E ... core_worker.cc"
+        # line about constructor arguments in its object store on every run.)
+        max_restarts=0,
+    )
 
 
 __all__ = ["ENGINES", "ChunkActor", "cores", "load_checked", "run_local", "run_ray"]

@@ -122,8 +122,29 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _rates_table(stats: CorpusStats, labels: list[str]) -> str:
+    """Rates per group, each over its 95% interval; technique columns under their short names
+    (the full name on hover), so 17 columns fit a 1280-pixel screen."""
+    keys = ["spans_per_1000", *labels]
+    head = "<th>" + html.escape(stats.by) + "</th><th>articles</th><th>all</th>"
+    head += "".join(
+        f"<th title='{html.escape(get(k).name)}'>{html.escape(get(k).short)}</th>" for k in labels
+    )
+    body = []
+    for row in stats.rates:
+        mark = " <span class='small' title='fewer than 30 articles'>*</span>" if row["small"] else ""
+        cells = [f"<td class='group'>{html.escape(str(row['group']))}{mark}</td><td>{row['articles']:,}</td>"]
+        for key in keys:
+            ci = row["ci95"].get(key)
+            interval = f"<br><span class='ci'>{ci[0]:.2f}–{ci[1]:.2f}</span>" if ci else ""
+            cells.append(f"<td>{float(row[key] or 0):.2f}{interval}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    table = f"<table class='rates'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div class='wide'>{table}</div>"
+
+
 _CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1240px;
 color:#222;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;font-size:12px;margin:.5rem 0}
@@ -131,14 +152,15 @@ th,td{border-bottom:1px solid #eee;padding:3px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}
 .wide{overflow-x:auto}table.text td:nth-child(2),table.text th:nth-child(2){text-align:left}
 figure{margin:1rem 0}svg{max-width:100%;height:auto}.note{color:#666;font-size:12px}
+td:first-child{white-space:nowrap}table.rates th{vertical-align:bottom;max-width:6.5em}
+table.rates td{vertical-align:top}table.rates th,table.rates td{padding-left:14px}
+.ci{color:#777;font-size:10px;white-space:nowrap}.small{color:#b3261e}
 """
 
 
 def render_html(stats: CorpusStats, title: str = "propscan corpus report") -> str:
     """The report as one HTML string."""
     labels = stats.techniques()
-    rate_cols = [("group", stats.by), ("articles", "articles"), ("spans_per_1000", "all")]
-    rate_cols += [(label, get(label).name) for label in labels]
     density_cols = [("group", stats.by), ("articles", "articles")]
     density_cols += [(k, k) for k in ("mean", "p10", "p50", "p90")]
     density_rows = [
@@ -156,7 +178,10 @@ def render_html(stats: CorpusStats, title: str = "propscan corpus report") -> st
         "a span. Spans are model predictions, not annotations.</p>",
         "<h2>Technique mix</h2>",
         f"<figure>{mix_plot(stats)}</figure>",
-        _table(stats.rates, rate_cols),
+        "<p class='note'>Spans per 1,000 words; under each rate its 95% interval, with articles as "
+        "the sample. <span class='small'>*</span> fewer than 30 articles: such a group's rates move "
+        "a lot by chance. Hover over a column's name for the technique's full name.</p>",
+        _rates_table(stats, labels),
         "<h2>Change over time</h2>",
         f"<figure>{trend_svg}</figure>"
         if trend_svg
@@ -164,7 +189,7 @@ def render_html(stats: CorpusStats, title: str = "propscan corpus report") -> st
         _table(
             trend,
             [("month", "month"), ("articles", "articles"), ("spans_per_1000", "all")]
-            + [(label, get(label).name) for label in labels],
+            + [(label, get(label).short) for label in labels],
         )
         if trend
         else "",
@@ -173,7 +198,10 @@ def render_html(stats: CorpusStats, title: str = "propscan corpus report") -> st
         "<p class='note'>Density in percent.</p>",
         _table(density_rows, density_cols, digits=1),
         "<h2>Most frequent span texts per technique</h2>",
-        _table(spans, [("technique", "technique"), ("text", "span text"), ("count", "count")], css="text"),
+        f"<p class='note'>Texts found at least {stats.min_count} times, ignoring case.</p>",
+        _table(spans, [("technique", "technique"), ("text", "span text"), ("count", "count")], css="text")
+        if spans
+        else "<p class='note'>No span text occurs often enough to list (see --min-count).</p>",
         "</body></html>",
     ]
     return "\n".join(parts)

@@ -4,10 +4,11 @@ Column names are stable, since researchers query them with SQL:
 
 * ``articles``: ``row`` (position in the input, from 0), ``id``, ``source``, the metadata columns
   ``outlet``, ``url``, ``published``, ``title`` (null when absent) and ``meta`` (every metadata
-  field, as JSON), ``words``, ``chars``, ``spans``, ``density`` (share of non-space characters
-  inside a span), one count column per technique (``n_loaded_language``, ...; see
-  :data:`COUNT_COLUMNS`), ``model``, ``model_version`` and ``text`` (the analysed text, which the
-  span offsets index; last, so queries that skip it never read it).
+  field, and the ``language`` and ``warnings`` of :mod:`propscan.checks`, as JSON), ``words``,
+  ``chars``, ``spans``, ``density`` (share of non-space characters inside a span), one count
+  column per technique (``n_loaded_language``, ...; see :data:`COUNT_COLUMNS`), ``model``,
+  ``model_version`` and ``text`` (the analysed text, which the span offsets index; last, so
+  queries that skip it never read it).
 * ``spans``: ``id``, ``start``, ``end``, ``technique``, ``score``, ``text``.
 * ``errors``: ``row``, ``id``, ``source``, ``reason``.
 """
@@ -74,6 +75,9 @@ def staged_table(rows: Sequence[tuple[int, Record]]) -> Any:
     return pa.table(cols, schema=schema("staged"))
 
 
+CHECKS = ("language", "warnings")  # what the detector says of a text, kept in the meta column
+
+
 def output_tables(
     articles: Sequence[tuple[dict[str, Any], Document]],
     errors: Sequence[dict[str, Any]],
@@ -92,7 +96,10 @@ def output_tables(
         art["source"].append(staged["source"])
         for column in META_COLUMNS:
             art[column].append(None if meta.get(column) is None else str(meta[column]))
-        art["meta"].append(staged["meta"])
+        checks = {k: doc.meta[k] for k in CHECKS if k in doc.meta and k not in meta}  # see propscan.checks
+        art["meta"].append(
+            json.dumps({**meta, **checks}, ensure_ascii=False, sort_keys=True) if checks else staged["meta"]
+        )
         art["words"].append(len(doc.text.split()))
         art["chars"].append(len(doc.text))
         art["spans"].append(summary.span_count)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..engine.detector import BATCH_SIZE, Detector, check_threshold
+from ..engine.detector import BATCH_SIZE, Detector, check_min_score, check_threshold, token_cutoff
 from ..errors import InputError, require
 from .engines import ENGINES, cores, run_local, run_ray
 from .stage import stage
@@ -49,6 +49,8 @@ def run_batch(
     *,
     detector: Analyzer | None = None,
     model: str | None = None,
+    min_score: float | None = None,
+    token_threshold: float | None = None,
     threshold: float | None = None,
     engine: str = "local",
     workers: int | None = None,
@@ -64,6 +66,8 @@ def run_batch(
     ``errors``.
 
     ``detector`` is an already loaded model (used in-process); otherwise ``model`` names one.
+    ``min_score`` keeps only spans scored at least that much; ``token_threshold`` (advanced;
+    ``threshold`` is its deprecated name) is the decoder's cut-off.
     ``workers`` defaults to 1 for ``local`` (one process, all cores) and to the core count for
     ``ray``. ``on_start(records, already_done)`` is called once the input is staged;
     ``progress(n)`` as records finish."""
@@ -89,7 +93,9 @@ def run_batch(
     if detector is None:
         detector = Detector.load(model)
     identity = model_identity(detector)
-    th = check_threshold(detector.threshold if threshold is None else threshold)  # type: ignore[attr-defined]
+    cutoff = token_cutoff(token_threshold, threshold)
+    th = check_threshold(detector.threshold if cutoff is None else cutoff)  # type: ignore[attr-defined]
+    least = None if min_score is None else check_min_score(min_score)
     store = Store(output)
     store.open(
         {
@@ -97,7 +103,8 @@ def run_batch(
             "model": identity[0],
             "model_version": identity[1],
             "model_files": _fingerprint(detector),
-            "threshold": th,
+            "threshold": th,  # the token threshold (its name since the first runs)
+            "min_score": least,
             "chunk_size": chunk_size,
             "batch_size": batch_size,
         }
@@ -114,7 +121,7 @@ def run_batch(
     pending = [k for k in range(plan["chunks"]) if k not in done]
     if on_start is not None:
         on_start(plan["records"], plan["records"] - _records_in(plan, chunk_size, pending))
-    options = {"threshold": th, "batch_size": batch_size, "model": identity}
+    options = {"threshold": th, "min_score": least, "batch_size": batch_size, "model": identity}
     if pending and engine == "ray":
         run_ray(store, pending, options, model_ref=model, workers=workers, address=address, progress=progress)
     elif pending:

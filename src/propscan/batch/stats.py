@@ -1,11 +1,14 @@
 """Corpus statistics over a batch output directory, queried with DuckDB straight from the Parquet parts.
 
 Rates are spans per 1,000 words, pooled over a group (total spans / total words), so long articles
-weigh as much as their length. Density is per article (share of non-space characters inside a
-span); its distribution is given as quantiles and a histogram. Time uses the ``published`` column,
-whose first ten characters must be an ISO date (``2020-03-05``, ``2020-03-05T10:00:00Z``); other
-values count as ``(unknown)``. Only finished chunks are counted, so the statistics of a run still
-in progress are consistent.
+weigh as much as their length. Each rate has a 95% interval that treats the group's articles as a
+sample of such articles (the normal interval of a ratio estimator, with articles as clusters: the
+spans of one article are not independent draws), and a group of fewer than ``SMALL_GROUP``
+articles is marked ``small``: its rates move a lot by chance. Density is per article (share of
+non-space characters inside a span); its distribution is given as quantiles and a histogram. Time
+uses the ``published`` column, whose first ten characters must be an ISO date (``2020-03-05``,
+``2020-03-05T10:00:00Z``); other values count as ``(unknown)``. Only finished chunks are counted,
+so the statistics of a run still in progress are consistent.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ TIME_GROUPS = {
 }
 NONE = "(unknown)"
 HISTOGRAM_BIN = 0.05  # density bins of 5 percentage points
+SMALL_GROUP = 30  # below this many articles a group's interval is wide and its normal approximation rough
+Z95 = 1.959964
 
 
 @dataclass
@@ -35,11 +40,14 @@ class CorpusStats:
     articles: int
     words: int
     errors: int
-    rates: list[dict[str, Any]]  # group, articles, words, spans_per_1000, one rate per technique label
+    # group, articles, words, small, spans_per_1000, one rate per technique label, and ci95: the
+    # [low, high] interval of each of those rates (None for a group of one article)
+    rates: list[dict[str, Any]]
     density: list[dict[str, Any]]  # group, articles, mean, p10, p50, p90
     histogram: list[dict[str, Any]]  # low, high, articles
-    top_spans: list[dict[str, Any]]  # technique, text, count
+    top_spans: list[dict[str, Any]]  # technique, text, count (at least min_count)
     trend: list[dict[str, Any]] = field(default_factory=list)  # month, articles, ..., per label
+    min_count: int = 2  # the fewest times a span text occurs to be listed in top_spans
 
     def techniques(self) -> list[str]:
         """Labels ordered by their overall rate, most used first (zero-rate ones dropped)."""
@@ -51,12 +59,20 @@ class CorpusStats:
 
 
 def corpus_stats(
-    directory: str | os.PathLike[str], *, by: str = "outlet", top: int = 5, groups: int = 20
+    directory: str | os.PathLike[str],
+    *,
+    by: str = "outlet",
+    top: int = 5,
+    groups: int = 20,
+    min_count: int = 2,
 ) -> CorpusStats:
     """The statistics of a batch output directory, grouped ``by`` an articles column (``outlet``,
     ``source``, ...) or a period of ``published`` (``month``, ``year``). ``top`` span texts per
-    technique; the ``groups`` largest groups (by articles) are shown, the rest pooled as ``(other)``
+    technique that occur at least ``min_count`` times (a text found once says little about a
+    corpus); the ``groups`` largest groups (by articles) are shown, the rest pooled as ``(other)``
     (time periods are never pooled)."""
+    if top < 1 or min_count < 1:
+        raise InputError(f"top and min_count must be at least 1, got {top}, {min_count}")
     db = connect(directory)
     columns = [row[0] for row in db.execute("DESCRIBE articles").fetchall()]
     group = _group_expr(by, columns)
@@ -95,9 +111,11 @@ def corpus_stats(
             db,
             "SELECT technique, text, n AS count FROM (SELECT technique, lower(text) AS text, count(*) AS n, "
             "row_number() OVER (PARTITION BY technique ORDER BY count(*) DESC, lower(text)) AS k "
-            f"FROM spans GROUP BY technique, lower(text)) WHERE k <= {int(top)} ORDER BY technique, k",
+            f"FROM spans GROUP BY technique, lower(text)) WHERE k <= {int(top)} AND n >= {int(min_count)} "
+            "ORDER BY technique, k",
         ),
         trend=_trend(db, columns),
+        min_count=min_count,
     )
 
 
@@ -115,15 +133,32 @@ def _group_expr(by: str, columns: list[str]) -> str:
 
 
 def _rates(db: Any, view: str, key: str, order: str) -> list[dict[str, Any]]:
-    per = ", ".join(
-        f'1000.0 * sum({col}) / nullif(sum(words), 0) AS "{label}"' for label, col in COUNT_COLUMNS.items()
+    """Pooled rates per group, each with its 95% interval: the ratio estimator's standard error
+    sqrt(n / (n - 1) * sum((x_i - r * w_i)^2)) / sum(w_i), articles i as clusters."""
+    counts = {"spans_per_1000": "spans", **{label: col for label, col in COUNT_COLUMNS.items()}}
+    rates = ", ".join(f'1000.0 * sum({col}) / nullif(sum(words), 0) AS "{k}"' for k, col in counts.items())
+    # the errors need each group's rate first: a window over the group gives it per article
+    ratio = ", ".join(
+        f'sum({col}) OVER g / nullif(sum(words) OVER g, 0) AS "r:{k}"' for k, col in counts.items()
     )
-    return _rows(
+    errors = ", ".join(
+        f'1000.0 * sqrt(count(*) / nullif(count(*) - 1, 0) * sum(power({col} - "r:{k}" * words, 2))) '
+        f'/ nullif(sum(words), 0) AS "se:{k}"'
+        for k, col in counts.items()
+    )
+    rows = _rows(
         db,
-        f"SELECT {key} AS group, count(*) AS articles, sum(words) AS words, "
-        f"1000.0 * sum(spans) / nullif(sum(words), 0) AS spans_per_1000, {per} "
-        f"FROM {view} GROUP BY {key} ORDER BY {order}",
+        f"SELECT {key} AS group, count(*) AS articles, sum(words) AS words, {rates}, {errors} "
+        f"FROM (SELECT *, {ratio} FROM {view} WINDOW g AS (PARTITION BY {key})) "
+        f"GROUP BY {key} ORDER BY {order}",
     )
+    for row in rows:
+        row["small"] = row["articles"] < SMALL_GROUP
+        row["ci95"] = {}
+        for k in counts:
+            se, rate = row.pop(f"se:{k}"), row[k] or 0.0
+            row["ci95"][k] = None if se is None else [max(0.0, rate - Z95 * se), rate + Z95 * se]
+    return rows
 
 
 def _trend(db: Any, columns: list[str]) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ def process_chunk(
     *,
     threshold: float,
     batch_size: int,
+    min_score: float | None = None,
     model: tuple[str, str],
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
@@ -33,7 +34,8 @@ def process_chunk(
         detector,
         records,
         batch_size=batch_size,
-        threshold=threshold,
+        min_score=min_score,
+        token_threshold=threshold,
         progress=progress,
         chunk=max(1, len(records)),
     )

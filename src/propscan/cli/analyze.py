@@ -11,9 +11,11 @@ import typer
 from ..io.ptc import classify_template, read_template
 from ..io.readers import count_inputs, read_inputs
 from ..io.records import analyze_records
-from ..io.writers import atomic_output, open_writer, ptc_row
+from ..io.writers import atomic_output, open_writer, ptc_row, warning_lines
 from . import common
-from .common import ModelOption, ThresholdOption, error
+from .common import MinScoreOption, ModelOption, ThresholdOption, TokenThresholdOption, error
+
+WARN_MAX = 5  # inputs whose warnings are printed on stderr; past these, one line counts the rest
 
 
 class Format(StrEnum):
@@ -33,27 +35,43 @@ def analyze(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
     ] = None,
-    threshold: ThresholdOption = None,
+    min_score: MinScoreOption = None,
     model: ModelOption = None,
     batch_size: Annotated[
         int | None, typer.Option(min=1, help="Windows per forward pass; default: the detector's.")
     ] = None,
+    token_threshold: TokenThresholdOption = None,
+    threshold: ThresholdOption = None,
 ) -> None:
     """Find propaganda spans in articles."""
+    cutoff = common.token_threshold(token_threshold, threshold)
     detector = common.load_detector(model)
-    failed = 0
+    failed = warned = 0
     with common.destination(output) as stream, common.progress_bar(count_inputs(paths), "analyzing") as bar:
         writer = open_writer(format.value, stream)
         records = read_inputs(paths)
         for record, doc in analyze_records(
-            detector, records, batch_size=batch_size, threshold=threshold, progress=bar
+            detector,
+            records,
+            batch_size=batch_size,
+            min_score=min_score,
+            token_threshold=cutoff,
+            progress=bar,
         ):
             if doc is None:
                 error(f"{record.source}: {record.error}")
                 failed += 1
             else:
                 writer.write(doc)
+                lines = warning_lines(doc) if format is not Format.text else []  # text shows them itself
+                warned += bool(lines)
+                if lines and warned <= WARN_MAX:
+                    common.warn(
+                        f"{doc.meta.get('source') or doc.meta.get('id') or 'input'}: {'; '.join(lines)}"
+                    )
         writer.close()
+    if warned > WARN_MAX:
+        common.warn(f"{warned - WARN_MAX} more input(s) have warnings: see meta.warnings in the output")
     if failed:
         error(f"{failed} input(s) could not be read; the others were analyzed")
         raise typer.Exit(1)

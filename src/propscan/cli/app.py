@@ -4,6 +4,7 @@ and formats the result (one module per command group; the error contract is in `
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated
 
 import typer
@@ -14,7 +15,7 @@ from rich.text import Text
 from .._version import __version__
 from ..techniques import TECHNIQUES
 from . import analyze, corpus, evaluate, serve, training
-from .common import handles_errors
+from .common import BROKEN_PIPE, handles_errors, quiet_stdout
 from .models import models_app
 
 app = typer.Typer(
@@ -83,8 +84,16 @@ app.add_typer(models_app, name="models")
 
 
 def main() -> None:
-    """Entry point of the ``propscan`` script."""
-    app()
+    """Entry point of the ``propscan`` script. A reader that closes the pipe early (``| head``)
+    ends the run quietly with 141, as Unix tools do, even when it happens in the last flush."""
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_stdout()
+        sys.exit(BROKEN_PIPE)
 
 
 __all__ = ["app", "main"]

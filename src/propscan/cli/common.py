@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from ..errors import DataError, InputError, PropscanError
 from ..io.writers import atomic_output
 
 PROGRESS_MIN = 8  # below this many records a progress bar is noise
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what a Unix tool exits with when its reader went away
 _USAGE_ERRORS = (InputError, DataError)  # problems with what was typed -> exit 2
 
 # options that several commands share, so their meaning and help read the same everywhere
@@ -30,8 +32,29 @@ ModelOption = Annotated[
     str | None,
     typer.Option(help="A model name (fast, the default; see 'propscan models list') or a model directory."),
 ]
+MinScoreOption = Annotated[
+    float | None,
+    typer.Option(
+        "--min-score",
+        min=0.0,
+        max=1.0,
+        help="Keep only spans scored at least this much (scores are calibrated probabilities that a "
+        "span is right); default: every span the model finds.",
+    ),
+]
+TokenThresholdOption = Annotated[
+    float | None,
+    typer.Option(
+        "--token-threshold",
+        min=0.0,
+        max=1.0,
+        help="Advanced: the decoder's token threshold (how likely a token must be to start or extend "
+        "a span); default: the model's. Not a minimum score: use --min-score for that.",
+    ),
+]
 ThresholdOption = Annotated[
-    float | None, typer.Option(min=0.0, max=1.0, help="Decision threshold; default: the model's.")
+    float | None,
+    typer.Option("--threshold", min=0.0, max=1.0, hidden=True, help="Deprecated: --token-threshold."),
 ]
 
 P = ParamSpec("P")
@@ -46,6 +69,23 @@ def error(message: str) -> None:
     stderr().print(Text(f"error: {message}", style="bold red"))
 
 
+def warn(message: str) -> None:
+    stderr().print(Text(f"warning: {message}", style="yellow"))
+
+
+def token_threshold(new: float | None, old: float | None) -> float | None:
+    """The token threshold from --token-threshold or its deprecated name --threshold."""
+    if old is None:
+        return new
+    if new is not None:
+        raise InputError("give --token-threshold or its old name --threshold, not both")
+    warn(
+        "--threshold is the decoder's token threshold and is now called --token-threshold; to keep "
+        "only spans scored at least X, use --min-score X"
+    )
+    return old
+
+
 def load_detector(model: str | None) -> Detector:
     """The one place the CLI loads a model; tests replace it with a fake detector."""
     return Detector.load(model)
@@ -56,6 +96,9 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:  # `propscan ... | head`: the reader has all it wanted
+            quiet_stdout()
+            raise typer.Exit(BROKEN_PIPE) from None
         except PropscanError as exc:
             error(str(exc))
             raise typer.Exit(2 if isinstance(exc, _USAGE_ERRORS) else 1) from None
@@ -65,6 +108,13 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing what is left for a closed pipe at exit cannot
+    raise again (the way the Python docs handle SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 @contextlib.contextmanager
@@ -91,12 +141,18 @@ def progress_bar(total: int, what: str) -> Iterator[Callable[[int], None] | None
 
 
 __all__ = [
+    "BROKEN_PIPE",
+    "MinScoreOption",
     "ModelOption",
     "ThresholdOption",
+    "TokenThresholdOption",
     "destination",
     "error",
     "handles_errors",
     "load_detector",
     "progress_bar",
+    "quiet_stdout",
     "stderr",
+    "token_threshold",
+    "warn",
 ]

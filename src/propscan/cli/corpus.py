@@ -24,9 +24,11 @@ from rich.table import Table
 from rich.text import Text
 
 from ..batch.run import CHUNK_SIZE
+from ..batch.stats import SMALL_GROUP
 from ..techniques import get
+from ..text import plural
 from . import common
-from .common import ModelOption, ThresholdOption, error
+from .common import MinScoreOption, ModelOption, ThresholdOption, TokenThresholdOption, error
 
 
 class Engine(StrEnum):
@@ -91,15 +93,18 @@ def batch(
             min=1, help="Model copies: processes (local, default 1) or Ray actors (default: cores)."
         ),
     ] = None,
-    threshold: ThresholdOption = None,
+    min_score: MinScoreOption = None,
     model: ModelOption = None,
     chunk_size: Annotated[
         int, typer.Option(min=1, help="Records per chunk, the unit of work and of resuming.")
     ] = CHUNK_SIZE,
+    token_threshold: TokenThresholdOption = None,
+    threshold: ThresholdOption = None,
 ) -> None:
     """Analyze a corpus into Parquet tables (articles, spans, errors); rerun to resume."""
     from ..batch import run_batch
 
+    cutoff = common.token_threshold(token_threshold, threshold)
     # one process with a loaded model: the detector the CLI loads; else workers load `model`
     detector = common.load_detector(model) if engine is Engine.local and (workers or 1) == 1 else None
     try:
@@ -109,7 +114,8 @@ def batch(
                 output,
                 detector=detector,
                 model=model,
-                threshold=threshold,
+                min_score=min_score,
+                token_threshold=cutoff,
                 engine=engine.value,
                 workers=workers,
                 address=address,
@@ -120,10 +126,8 @@ def batch(
     except KeyboardInterrupt:
         error("interrupted; run the same command again to resume where it stopped")
         raise typer.Exit(130) from None
-    typer.echo(
-        f"{result.articles} articles, {result.spans} spans, {result.errors} errors "
-        f"in {result.output} (articles/, spans/, errors/)"
-    )
+    counts = ", ".join(plural(n, w) for n, w in ((result.articles, "article"), (result.spans, "span")))
+    typer.echo(f"{counts}, {plural(result.errors, 'error')} in {result.output} (articles/, spans/, errors/)")
     if result.errors:
         error(f"{result.errors} input record(s) could not be analyzed; the reasons are in {output}/errors/")
         raise typer.Exit(1)
@@ -135,6 +139,9 @@ def stats(
         str, typer.Option(help="Group by an articles column (outlet, source, ...) or month / year.")
     ] = "outlet",
     top: Annotated[int, typer.Option(min=1, help="Span texts listed per technique.")] = 5,
+    min_count: Annotated[
+        int, typer.Option(min=1, help="List a span text only if it occurs at least this often.")
+    ] = 2,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write a report with plots to this HTML file.")
     ] = None,
@@ -144,38 +151,64 @@ def stats(
     from ..batch.report import write_report
     from ..batch.stats import corpus_stats
 
-    result = corpus_stats(directory, by=by, top=top)
+    result = corpus_stats(directory, by=by, top=top, min_count=min_count)
     if html is not None:
         write_report(result, html)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        Console(highlight=False).print(*_stats_tables(result))
+        console = Console(highlight=False)
+        console.print(*_stats_tables(result, min_count, width=console.width))
     if html is not None:
         common.stderr().print(f"report written to {html}")
 
 
-def _stats_tables(result: Any) -> list[Table | Text]:
+def _interval(ci: list[float] | None) -> str:
+    return "" if ci is None else f"({ci[0]:.1f}–{ci[1]:.1f})"
+
+
+def _longest_word(text: str) -> int:
+    return max(len(word) for word in text.split())
+
+
+GROUP_WIDTH = 13  # a rate's column: room for its interval, "(12.3–45.6)", and the padding
+
+
+def _stats_tables(result: Any, min_count: int = 2, width: int = 100) -> list[Table | Text]:
     labels = result.techniques()
     head = Text(
-        f"{result.articles} articles, {result.words} words, {result.errors} errors; "
-        "rates are spans per 1,000 words"
+        f"{plural(result.articles, 'article')}, {plural(result.words, 'word')}, "
+        f"{plural(result.errors, 'error')}; rates are spans per 1,000 words"
     )
     rates = Table(title=f"Spans per 1,000 words by {result.by}", title_justify="left")
-    rates.add_column("technique")
-    shown = result.rates[:8]  # columns beyond this do not fit a terminal; --json and --html have all
+    names = [get(label).short for label in labels]
+    rates.add_column("technique", no_wrap=True, min_width=2 + max(map(len, names), default=9))
+    # as many groups as the terminal holds (at most 8); --json and --html have all
+    shown = result.rates[: max(1, min(8, (width - 22) // (GROUP_WIDTH + 3)))]
     for row in shown:
-        rates.add_column(f"{row['group']}\n({row['articles']})", justify="right")
-    rates.add_row(Text("all", style="bold"), *(f"{row['spans_per_1000'] or 0:.2f}" for row in shown))
+        mark = " *" if row["small"] else ""
+        header = f"{row['group']}{mark}\n{plural(row['articles'], 'article')}"
+        rates.add_column(header, justify="right", min_width=GROUP_WIDTH)
+    rates.add_row(
+        Text("all", style="bold"),
+        *(f"{row['spans_per_1000'] or 0:.2f}\n{_interval(row['ci95']['spans_per_1000'])}" for row in shown),
+    )
     for label in labels:
         technique = get(label)
         cells = (f"{row[label]:.2f}" for row in shown)
-        rates.add_row(Text("■ ", style=technique.color) + Text(technique.name), *cells)
+        rates.add_row(Text("■ ", style=technique.color) + Text(technique.short), *cells)
+    note = Text(
+        "In brackets: the 95% interval of the rate, articles counted as the sample. "
+        f"* fewer than {SMALL_GROUP} articles: rates of such a group move a lot by chance. "
+        "--json and --html give the interval of every rate"
+        + (" and every group." if len(shown) < len(result.rates) else "."),
+        style="italic",
+    )
     density = Table(
         title=f"Density (% of non-space characters in spans) by {result.by}", title_justify="left"
     )
     for column in (result.by, "articles", "mean", "p10", "median", "p90"):
-        density.add_column(column, justify="left" if column == result.by else "right")
+        density.add_column(column, justify="left" if column == result.by else "right", no_wrap=True)
     for row in result.density:
         values = (f"{100 * row[k]:.1f}" for k in ("mean", "p10", "p50", "p90"))
         density.add_row(str(row["group"]), str(row["articles"]), *values)
@@ -186,18 +219,33 @@ def _stats_tables(result: Any) -> list[Table | Text]:
     for row in result.histogram:
         bar = "█" * round(40 * row["articles"] / peak)
         histogram.add_row(f"{100 * row['low']:.0f}–{100 * row['high']:.0f}", str(row["articles"]), bar)
-    spans = Table(title="Most frequent span texts per technique", title_justify="left")
+    spans = Table(
+        title=f"Most frequent span texts per technique (found at least {plural(min_count, 'time')})",
+        title_justify="left",
+    )
     for column in ("technique", "span text", "count"):
         spans.add_column(column, overflow="fold")
     for row in result.top_spans:
         spans.add_row(get(row["technique"]).name, row["text"], str(row["count"]))
-    tables: list[Table | Text] = [head, rates, density, histogram, spans]
+    if not result.top_spans:
+        spans.add_row("", f"(no span text occurs {min_count} times; lower --min-count)", "")
+    tables: list[Table | Text] = [head, rates, note, density, histogram, spans]
     if result.trend:
         trend = Table(title="Change over time (month published)", title_justify="left")
-        for column in ("month", "articles", "all", *(get(k).name for k in labels[:5]), "density %"):
-            trend.add_column(column, justify="left" if column == "month" else "right")
+        top: list[str] = []
+        used = 46  # the most used techniques (5 at most) that fit beside month ... density %
+        for label in labels[:5]:
+            used += 4 + _longest_word(get(label).short)
+            if top and used > width:
+                break
+            top.append(label)
+        for column in ("month", "articles", "all", *(get(k).short for k in top), "density %"):
+            # no column narrower than its longest word: a month never shows as "2024-…"
+            trend.add_column(
+                column, justify="left" if column == "month" else "right", min_width=_longest_word(column)
+            )
         for row in result.trend:
-            cells = (f"{row[k]:.2f}" for k in labels[:5])
+            cells = (f"{row[k]:.2f}" for k in top)
             trend.add_row(
                 row["month"],
                 str(row["articles"]),

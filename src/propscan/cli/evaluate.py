@@ -10,14 +10,21 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import DataError
+from ..evaluation.seen import Overlap, training_overlap
 from ..io.ptc import split_size
 from ..techniques import LABELS
 from ..train.config import make_options, parse_setting
 from . import common, training
 from .common import ModelOption
 from .training import Recipe
+
+TRAINING_SET = (
+    "TRAINING-SET FIGURES: the model was trained on these articles, so these scores measure memory, "
+    "not how well it finds propaganda in new text."
+)
 
 
 def evaluate(
@@ -47,6 +54,14 @@ def evaluate(
     sentences: Annotated[
         bool, typer.Option(help="With --folds: also score each article analysed one line at a time.")
     ] = True,
+    allow_training_articles: Annotated[
+        bool,
+        typer.Option(
+            "--allow-training-articles",
+            help="Score the model even on articles it was trained on; the figures are then labelled "
+            "training-set figures (they measure memory, not quality on new text).",
+        ),
+    ] = False,
     technique_bias: Annotated[
         bool,
         typer.Option(
@@ -75,13 +90,36 @@ def evaluate(
     from ..evaluation.evaluate import evaluate as run_evaluate  # looked up now: tests replace it
 
     detector = common.load_detector(model)
+    overlap = _training_overlap(detector, data, split)
+    if overlap is not None and overlap.seen and not allow_training_articles:
+        raise DataError(overlap.refusal())
     with common.progress_bar(2 * split_size(data, split), "evaluating") as progress:
         report = run_evaluate(detector, data, split, progress=progress)
     result = report.to_dict()
+    on_training_set = overlap is not None and overlap.seen > 0
+    if overlap is not None:
+        result["training_articles"] = overlap.to_dict()
+        for unknown in overlap.unknown:
+            common.warn(
+                f"cannot tell which articles {unknown.model} was trained on ({unknown.note}); if they "
+                f"include those of split {split!r}, these are training-set figures"
+            )
+    if overlap is not None and on_training_set:
+        common.warn(f"TRAINING-SET FIGURES: {overlap.summary()}")
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
-    Console(highlight=False).print(_scores_table(result, split), _per_technique_table(result))
+    head = [Text(TRAINING_SET, style="bold yellow")] if on_training_set else []
+    Console(highlight=False).print(
+        *head, _scores_table(result, split, on_training_set), _per_technique_table(result)
+    )
+
+
+def _training_overlap(detector: Any, data: Path, split: str) -> Overlap | None:
+    """What the detector's model saw of the split, or None for a detector without a model
+    directory (a test double)."""
+    directory = getattr(detector, "directory", None)
+    return None if directory is None else training_overlap(directory, data, split)
 
 
 def _prf(value: Any) -> tuple[str, str, str]:
@@ -91,8 +129,9 @@ def _prf(value: Any) -> tuple[str, str, str]:
     return "", "", f"{float(value):.4f}"
 
 
-def _scores_table(result: dict[str, Any], split: str) -> Table:
-    table = Table(title=f"Scores on split '{split}'", title_justify="left")
+def _scores_table(result: dict[str, Any], split: str, training: bool = False) -> Table:
+    title = f"Scores on split '{split}'" + (" (training-set figures)" if training else "")
+    table = Table(title=title, title_justify="left")
     for column in ("task", "precision", "recall", "F1"):
         table.add_column(column, justify="left" if column == "task" else "right")
     for task in ("si", "tc", "flc"):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..checks import text_checks
 from ..document import Document, Span
 from ..errors import InputError, InvalidSpanError, ModelError
 from ..hub.config import ModelConfig
@@ -26,11 +28,34 @@ from .scorer import ScoredBlock, Scorer
 BATCH_SIZE = 8  # windows per forward pass: the default everywhere, and the batch the models were tuned at
 
 
-def check_threshold(value: object) -> float:
-    """``value`` as a decision threshold, which must lie strictly between 0 and 1."""
+def check_threshold(value: object, name: str = "token_threshold") -> float:
+    """``value`` as a token threshold, which must lie strictly between 0 and 1."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < float(value) < 1.0:
-        raise InputError(f"threshold must lie strictly between 0 and 1, got {value!r}")
+        raise InputError(f"{name} must lie strictly between 0 and 1, got {value!r}")
     return float(value)
+
+
+def check_min_score(value: object) -> float:
+    """``value`` as a minimum span score, which must lie in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
+        raise InputError(f"min_score must lie between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def token_cutoff(token_threshold: float | None, threshold: float | None) -> float | None:
+    """The token threshold asked for, from ``token_threshold`` or its deprecated alias
+    ``threshold`` (which never was a minimum score: ``min_score`` is that)."""
+    if threshold is None:
+        return token_threshold
+    if token_threshold is not None:
+        raise InputError("give token_threshold or its old name threshold, not both")
+    warnings.warn(
+        "'threshold' is the decoder's token threshold and is now called 'token_threshold'; "
+        "to keep only spans scored at least X, use min_score=X",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return check_threshold(threshold, "threshold")
 
 
 class Detector:
@@ -84,8 +109,14 @@ class Detector:
         return f"{self.config.name}-{self.config.version}"
 
     @property
+    def token_threshold(self) -> float:
+        """The model's token threshold: a token whose probability of being inside a span reaches
+        it starts or extends a span (a decoding setting tuned on val, not a minimum score)."""
+        return self.config.threshold
+
+    @property
     def threshold(self) -> float:
-        """The default decision threshold (from the model config)."""
+        """Deprecated name of :attr:`token_threshold`."""
         return self.config.threshold
 
     def info(self) -> dict[str, Any]:
@@ -93,39 +124,62 @@ class Detector:
             "name": self.config.name,
             "version": self.config.version,
             "path": str(self.directory),
-            "threshold": self.threshold,
+            "token_threshold": self.token_threshold,
+            "threshold": self.token_threshold,  # its old name, kept for readers of /v1/model
             "checksums": dict(self.checksums),
         }
 
-    def analyze(self, text: str, *, threshold: float | None = None) -> Document:
-        return next(self.iter_analyze([text], threshold=threshold))
+    def analyze(
+        self,
+        text: str,
+        *,
+        min_score: float | None = None,
+        token_threshold: float | None = None,
+        threshold: float | None = None,
+    ) -> Document:
+        """The spans of ``text``. ``min_score`` keeps only spans scored at least that much (scores
+        are calibrated probabilities that a span is right); ``token_threshold`` changes the
+        decoder's cut-off (advanced; ``threshold`` is its deprecated name)."""
+        cutoff = token_cutoff(token_threshold, threshold)
+        return next(self.iter_analyze([text], min_score=min_score, token_threshold=cutoff))
 
     def analyze_many(
         self,
         texts: Iterable[str],
         *,
         batch_size: int = BATCH_SIZE,
+        min_score: float | None = None,
+        token_threshold: float | None = None,
         threshold: float | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> list[Document]:
         """Analyze many texts, batching windows (``batch_size`` per forward pass) across articles.
-        ``progress(n)`` is called with the number of articles finished since the last call.
+        ``min_score`` and ``token_threshold`` as in :meth:`analyze`. ``progress(n)`` is called
+        with the number of articles finished since the last call.
 
         The int8 model quantizes activations per batch, so spans and scores can shift slightly with
         the batch a window ran in; ``batch_size=1`` (about 5% slower) makes each article's result
         independent of the others."""
-        return list(self.iter_analyze(texts, batch_size=batch_size, threshold=threshold, progress=progress))
+        cutoff = token_cutoff(token_threshold, threshold)
+        found = self.iter_analyze(
+            texts, batch_size=batch_size, min_score=min_score, token_threshold=cutoff, progress=progress
+        )
+        return list(found)
 
     def iter_analyze(
         self,
         texts: Iterable[str],
         *,
         batch_size: int = BATCH_SIZE,
+        min_score: float | None = None,
+        token_threshold: float | None = None,
         threshold: float | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> Iterator[Document]:
         """Like analyze_many, but yields each Document, in order, as soon as it is finished."""
-        th = self.threshold if threshold is None else check_threshold(threshold)
+        cutoff = token_cutoff(token_threshold, threshold)
+        th = self.token_threshold if cutoff is None else check_threshold(cutoff)
+        least = None if min_score is None else check_min_score(min_score)
         checked = (_check_text(t) for t in texts)
         spans: list[Span] = []
         lowered = None  # of the text being decoded: computed once per text, not once per block
@@ -143,7 +197,10 @@ class Detector:
                     self._score_map,
                 )
             if scored.last:
-                yield attribute(Document(scored.text, spans, {"model": self.name}))
+                if least is not None:
+                    spans = [s for s in spans if s.score >= least]
+                doc = Document(scored.text, spans, {"model": self.name, **text_checks(scored.text)})
+                yield attribute(doc)
                 spans, lowered = [], None
                 if progress:
                     progress(1)
@@ -262,4 +319,4 @@ def _offsets(spans: Sequence[Span | tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-__all__ = ["BATCH_SIZE", "Detector", "EnsembleDetector", "check_threshold"]
+__all__ = ["BATCH_SIZE", "Detector", "EnsembleDetector", "check_min_score", "check_threshold", "token_cutoff"]

@@ -24,6 +24,7 @@ the exact string of the file. Empty text is not an error.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -35,6 +36,8 @@ from .records import STDIN, TABLE_SUFFIXES, Record, is_url, record_id
 from .tables import count_rows, read_table
 from .url import fetch_url
 
+_OTHER_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # ftp://, file://, s3://: not a path, not fetched
+
 
 def read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None = None) -> Iterator[Record]:
     """Yield a Record for every text in ``inputs`` (paths, directories, JSONL files or ``-``)."""
@@ -44,6 +47,13 @@ def read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None = None) -> 
             continue
         if is_url(item):
             yield _read_url(str(item))
+            continue
+        if isinstance(item, str) and _OTHER_URL.match(item.strip()) and not Path(item).exists():
+            scheme = item.strip().split(":", 1)[0]
+            reason = (
+                f"a {scheme}:// address: propscan fetches only http:// and https:// pages; save it to a file"
+            )
+            yield Record(item, item, None, reason)
             continue
         path = Path(item)
         if path.is_dir():

@@ -61,7 +61,8 @@ class Analyzer(Protocol):
         texts: list[str],
         *,
         batch_size: int = ...,
-        threshold: float | None = ...,
+        min_score: float | None = ...,
+        token_threshold: float | None = ...,
         progress: Callable[[int], None] | None = ...,
     ) -> list[Document]: ...
 
@@ -79,7 +80,8 @@ def analyze_records(
     records: Iterable[Record],
     *,
     batch_size: int | None = None,
-    threshold: float | None = None,
+    min_score: float | None = None,
+    token_threshold: float | None = None,
     progress: Callable[[int], None] | None = None,
     chunk: int = CHUNK,
 ) -> Iterator[tuple[Record, Document | None]]:
@@ -91,8 +93,16 @@ def analyze_records(
         if not texts:
             return []
         if batch_size is None:  # the detector's own default, the one source of truth
-            return detector.analyze_many(texts, threshold=threshold, progress=progress)
-        return detector.analyze_many(texts, batch_size=batch_size, threshold=threshold, progress=progress)
+            return detector.analyze_many(
+                texts, min_score=min_score, token_threshold=token_threshold, progress=progress
+            )
+        return detector.analyze_many(
+            texts,
+            batch_size=batch_size,
+            min_score=min_score,
+            token_threshold=token_threshold,
+            progress=progress,
+        )
 
     pending = iter(records)
     while group := list(islice(pending, chunk)):

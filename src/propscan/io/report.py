@@ -1,6 +1,6 @@
 """Documents -> HTML: a self-contained interactive report, and a static fragment for notebooks.
 
-The interactive view (highlighting, legend toggles, threshold slider, summary, bar chart, table of
+The interactive view (highlighting, legend toggles, minimum-score slider, summary, bar chart, table of
 contents) is drawn in the browser by ``static/report.js`` from the Documents embedded as JSON, so
 the report file and the web page (``propscan serve``) share one renderer. The CSS and JS are
 package data, read once and inlined: a report opens offline and fetches nothing.
@@ -26,8 +26,17 @@ from typing import Any
 
 from ..document import Document, Span
 from ..techniques import TECHNIQUES, get
+from ..text import plural
 
 _STATIC = "static"
+# how to read a span, said once for the report, the web page and the corpus browser
+READING = (
+    "Highlighted passages use a propaganda technique according to the model. Hover over or tab to a "
+    "passage for the technique, its definition and its score. A score is the model's calibrated "
+    "probability that the span is right: on news articles like those it was trained on, spans scored "
+    "0.6 are right about 6 times in 10; on other kinds of text, less often. Treat each span as a "
+    "prompt to look closer, not as a verdict."
+)
 # bidi controls would reorder the text after them (a "Trojan Source" trick): show them as markers
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
@@ -59,8 +68,11 @@ def report_data(docs: Iterable[Document]) -> dict[str, Any]:
     return {"documents": [doc.to_dict() for doc in docs], "techniques": techniques_json()}
 
 
-def render_report(docs: Sequence[Document], *, title: str | None = None) -> str:
-    """One self-contained HTML page showing every Document interactively."""
+def render_report(
+    docs: Sequence[Document], *, title: str | None = None, back: tuple[str, str] | None = None
+) -> str:
+    """One self-contained HTML page showing every Document interactively. ``back``: a (relative
+    URL, text) link above the title, as the corpus browser's article pages have."""
     if title is None:
         first = (docs[0].meta.get("title") or docs[0].meta.get("id")) if len(docs) == 1 else None
         title = f"propscan: {first}" if first else "propscan report"
@@ -71,16 +83,22 @@ def render_report(docs: Sequence[Document], *, title: str | None = None) -> str:
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
         f"<title>{html_text(title)}</title>\n<style>\n{asset('report.css')}</style>\n</head>\n<body>\n"
-        f'<header class="ps-report ps-header"><h1>{html_text(title)}</h1>'
-        '<p class="ps-muted">Highlighted passages use a propaganda technique according to the model. '
-        "Hover over or tab to a passage for the technique, its definition and the model's confidence. "
-        "Scores are uncalibrated: treat each span as a prompt to look closer, not as a verdict."
-        "</p></header>\n"
+        f'<header class="ps-report ps-header">{_back(back)}<h1>{html_text(title)}</h1>'
+        f'<p class="ps-muted">{READING}</p></header>\n'
         '<main id="propscan-report" class="ps-report"><noscript>This report needs JavaScript to draw '
         "the highlighted articles.</noscript></main>\n"
         f'<script type="application/json" id="propscan-data">{script_json(report_data(docs))}</script>\n'
         f"<script>\n{asset('report.js')}</script>\n</body>\n</html>\n"
     )
+
+
+def _back(back: tuple[str, str] | None) -> str:
+    if back is None:
+        return ""
+    href, text = back
+    if not href.startswith("/") or href.startswith("//"):  # a path on this server, never elsewhere
+        raise ValueError(f"a back link is a path on the same server, got {href!r}")
+    return f'<nav class="ps-back"><a href="{html_text(href)}">← {html_text(text)}</a></nav>'
 
 
 def segments(doc: Document) -> list[tuple[int, int, list[Span]]]:
@@ -110,9 +128,30 @@ def html_text(value: object) -> str:
     return escape(visible(str(value)), quote=True)
 
 
+def tag(span: Span) -> str:
+    """What the terminal and notebook views show where a span ends: its technique's short name
+    and its score, as displaCy shows an entity's label."""
+    return f"{get(span.technique).short} {span.score:.2f}"
+
+
+def _chip(span: Span) -> str:
+    color = get(span.technique).color
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    ink = "#fff" if 0.299 * r + 0.587 * g + 0.114 * b < 140 else "#000"
+    return (
+        f'<span class="propscan-tag" style="background:{color};color:{ink};font-size:70%;font-weight:600;'
+        f'border-radius:3px;padding:0 4px;margin:0 2px;white-space:nowrap">{html_text(tag(span))}</span>'
+    )
+
+
 def render_fragment(doc: Document) -> str:
-    """A static highlighted view of one Document (inline styles, no script), for notebooks."""
+    """A static highlighted view of one Document (inline styles, no script), for notebooks and
+    spaCy: every span tagged with its technique and score where it ends, text and line breaks
+    kept as they are."""
     parts = []
+    ends: dict[int, list[Span]] = {}
+    for span in doc.spans:
+        ends.setdefault(span.end, []).append(span)
     for start, end, covering in segments(doc):
         piece = html_text(doc.text[start:end])
         if not covering:
@@ -122,11 +161,12 @@ def render_fragment(doc: Document) -> str:
         techs = [get(s.technique) for s in covering]
         shadows = ", ".join(f"inset 0 -{3 * (i + 1)}px 0 {t.color}" for i, t in enumerate(techs))
         pairs = zip(techs, covering, strict=True)
-        tip = "\n".join(f"{t.name} ({s.score:.0%}): {t.definition}" for t, s in pairs)
+        tip = "\n".join(f"{t.name} (score {s.score:.2f}): {t.definition}" for t, s in pairs)
         parts.append(
             f'<mark title="{escape(tip)}" style="background:{get(covering[-1].technique).color}22;'
             f'color:inherit;box-shadow:{shadows};padding-bottom:{3 * len(covering)}px">{piece}</mark>'
         )
+        parts += [_chip(s) for s in sorted(ends.get(end, []), key=lambda s: (-s.start, s.technique))]
     summary = doc.summary()
     legend = " ".join(
         f'<span style="white-space:nowrap"><span style="display:inline-block;width:.8em;height:.8em;'
@@ -135,15 +175,23 @@ def render_fragment(doc: Document) -> str:
     )
     title = doc.meta.get("title")
     head = f"<strong>{html_text(title)}</strong><br>" if title else ""
+    found = doc.meta.get("warnings")
+    warnings = found if isinstance(found, list) else []
+    head += "".join(
+        f'<div style="background:#fef7e0;border-radius:4px;padding:2px 6px;margin:2px 0">warning: '
+        f"{html_text(w.get('message', w) if isinstance(w, dict) else w)}</div>"
+        for w in warnings
+    )
     return (
         '<div class="propscan-doc" style="font-family:system-ui,sans-serif;line-height:1.9">'
-        f"{head}<div>{summary.span_count} spans, propaganda density {summary.density:.1%}</div>"
+        f"{head}<div>{plural(summary.span_count, 'span')}, propaganda density {summary.density:.1%}</div>"
         f'<div style="font-size:90%">{legend}</div>'
         f'<div style="white-space:pre-wrap;margin-top:.5em">{"".join(parts)}</div></div>'
     )
 
 
 __all__ = [
+    "READING",
     "asset",
     "html_text",
     "render_fragment",
@@ -151,6 +199,7 @@ __all__ = [
     "report_data",
     "script_json",
     "segments",
+    "tag",
     "techniques_json",
     "visible",
 ]

@@ -8,9 +8,12 @@ not close the stream). Formats:
 * ``jsonl``: one Document object per line.
 * ``ptc``: FLC rows ``ID<TAB>TECHNIQUE<TAB>START<TAB>END``, ID taken from ``meta["id"]``.
 * ``html``: one self-contained interactive report page for all Documents (see ``io/report.py``).
-* ``text``: the article with each span highlighted in its technique's colour (the innermost span
-  wins where spans overlap, and overlapping characters are underlined), then a summary table. On a
-  stream without colour (a file, a pipe) a span table is printed as well, since highlighting is lost.
+* ``text``: the warnings of :mod:`propscan.checks`, then the article with each span highlighted in
+  its technique's colour (the innermost span wins where spans overlap, and overlapping characters
+  are underlined) and tagged where it ends with its technique's short name and score, as displaCy
+  tags entities; then a summary table. A 16-colour terminal gets each technique's own ANSI colour.
+  On a stream without colour (a file, a pipe) spans are marked ``[text|Tag 0.42]`` instead, and a
+  span table with offsets follows.
 
 :func:`atomic_output` opens ``--output`` files so that a failed or interrupted run leaves the old
 file (or no file) behind, never a partial one.
@@ -31,10 +34,10 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from ..document import Document
+from ..document import Document, Span
 from ..errors import InputError
 from ..techniques import get
-from .report import render_report, segments
+from .report import render_report, segments, tag
 
 FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "ptc", "html")
 
@@ -96,12 +99,13 @@ class HtmlWriter(Writer):
 
 
 class TextWriter(Writer):
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, *, width: int | None = None) -> None:
         super().__init__(stream)
-        self.console = Console(file=stream, highlight=False)
+        self.console = Console(file=stream, highlight=False, width=width)
 
     def write(self, doc: Document) -> None:
-        self.console.print(render(doc, plain=self.console.color_system is None))
+        system = self.console.color_system
+        self.console.print(render(doc, plain=system is None, ansi=system in ("standard", "windows")))
 
 
 def ptc_row(article: str, technique: str, start: int, end: int) -> str:
@@ -155,35 +159,68 @@ def _target_mode(path: Path) -> int:
     return 0o666 & ~umask
 
 
-def highlight(doc: Document) -> Text:
+def highlight(doc: Document, *, plain: bool = False, ansi: bool = False) -> Text:
     """The document text with each character styled by the innermost span covering it (the
-    shortest, then the highest score); characters inside two or more spans are underlined."""
-    out = Text(doc.text)
+    shortest, then the highest score; characters inside two or more spans are underlined), and
+    each span's tag after its last character. ``plain``: no colour, spans marked ``[text|tag]``;
+    ``ansi``: the 16-colour palette."""
+    out = Text()
+    ends: dict[int, list[Span]] = {}
+    for span in doc.spans:
+        ends.setdefault(span.end, []).append(span)
+    starts = {span.start for span in doc.spans}
     for a, b, active in segments(doc):
+        if plain and a in starts:
+            out.append("[" * len({s.end for s in doc.spans if s.start == a}))
         if not active:
-            continue
-        inner = min(active, key=lambda s: (s.end - s.start, -s.score, s.technique))
-        out.stylize(_style(inner.technique, underline=len(active) > 1), a, b)
+            out.append(doc.text[a:b])
+        else:
+            inner = min(active, key=lambda s: (s.end - s.start, -s.score, s.technique))
+            style = None if plain else _style(inner.technique, ansi=ansi, underline=len(active) > 1)
+            out.append(doc.text[a:b], style=style)
+        closing = sorted(ends.get(b, []), key=lambda s: (-s.start, s.technique))
+        for start in dict.fromkeys(s.start for s in closing):  # one bracket per extent, inner first
+            here = [s for s in closing if s.start == start]
+            if plain:
+                out.append("|" + " · ".join(tag(s) for s in here) + "]")
+                continue
+            for span in here:
+                out.append(f" {tag(span)} ", style=_style(span.technique, ansi=ansi, bold=True))
     return out
 
 
-def _style(label: str, *, underline: bool) -> Style:
-    color = get(label).color
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+def _style(label: str, *, ansi: bool, underline: bool = False, bold: bool = False) -> Style:
+    technique = get(label)
+    if ansi:
+        dark = technique.ansi in ("red", "blue", "magenta", "bright_black", "bright_blue")
+        return Style(
+            bgcolor=technique.ansi, color="bright_white" if dark else "black", underline=underline, bold=bold
+        )
+    r, g, b = (int(technique.color[i : i + 2], 16) for i in (1, 3, 5))
     dark = 0.299 * r + 0.587 * g + 0.114 * b < 140
-    return Style(bgcolor=color, color="white" if dark else "black", underline=underline)
+    return Style(bgcolor=technique.color, color="white" if dark else "black", underline=underline, bold=bold)
 
 
-def render(doc: Document, *, plain: bool = False) -> Group:
-    """The highlighted article followed by its summary table (and a span table if ``plain``)."""
+def warning_lines(doc: Document) -> list[str]:
+    """The messages of the document's warnings (a non-English or short text; see propscan.checks)."""
+    found = doc.meta.get("warnings")
+    if not isinstance(found, list):
+        return []
+    return [str(w.get("message", w)) if isinstance(w, dict) else str(w) for w in found]
+
+
+def render(doc: Document, *, plain: bool = False, ansi: bool = False) -> Group:
+    """The warnings, the highlighted article and its summary table (and a span table if ``plain``)."""
     title = str(doc.meta.get("id") or doc.meta.get("source") or "document")
-    parts: list[Rule | Text | Table] = [Rule(title), highlight(doc), summary_table(doc)]
+    parts: list[Rule | Text | Table] = [Rule(title)]
+    parts += [Text(f"warning: {line}", style="bold yellow") for line in warning_lines(doc)]
+    parts += [highlight(doc, plain=plain, ansi=ansi), summary_table(doc, ansi=ansi)]
     if plain and doc.spans:
         parts.append(span_table(doc))
     return Group(*parts)
 
 
-def summary_table(doc: Document) -> Table:
+def summary_table(doc: Document, *, ansi: bool = False) -> Table:
     summary = doc.summary()
     table = Table(title="Summary", show_header=False, title_justify="left")
     table.add_column("what", style="bold")
@@ -192,7 +229,8 @@ def summary_table(doc: Document) -> Table:
     table.add_row("density", f"{summary.density:.1%} of non-space characters")
     for label, count in summary.counts.items():
         technique = get(label)
-        table.add_row(Text("  ■ ", style=technique.color) + Text(technique.name), str(count))
+        swatch = Text("  ■ ", style=technique.ansi if ansi else technique.color)
+        table.add_row(swatch + Text(technique.name), str(count))
     for i, sentence in enumerate(summary.top_sentences, start=1):
         names = ", ".join(get(label).name for label in sentence.techniques)
         table.add_row(f"top sentence {i}", Text(f"{sentence.text}\n") + Text(names, style="italic"))
@@ -223,4 +261,5 @@ __all__ = [
     "render",
     "span_table",
     "summary_table",
+    "warning_lines",
 ]

@@ -85,7 +85,7 @@ def create_app(
     if browse is not None:
         from .corpus import add_corpus_routes
 
-        add_corpus_routes(app, browse, routes_info.PAGE_HEADERS)
+        add_corpus_routes(app, browse, routes_info.CORPUS_HEADERS)
     app.include_router(routes_info.router)
     app.include_router(routes_analyze.router)
     return app

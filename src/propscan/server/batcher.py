@@ -3,7 +3,7 @@
 One request at a time would waste the batch efficiency of the detector (windows of many articles
 share a forward pass), and running inference on the event loop would block every other request.
 So handlers submit their texts here and await a future; a single worker thread takes everything
-that is queued (up to ``max_texts``), runs it as one ``analyze_many`` call per threshold, and
+that is queued (up to ``max_texts``), runs it as one ``analyze_many`` call per setting, and
 resolves the futures. Under load the queue fills while a batch runs, so batches grow by themselves
 and no request waits for a timer.
 """
@@ -20,11 +20,13 @@ from typing import Any
 from ..document import Document
 from ..engine.detector import BATCH_SIZE
 
+Setting = tuple[float | None, float | None]  # (min_score, token_threshold) of a request
+
 
 @dataclass
 class _Job:
     texts: list[str]
-    threshold: float | None
+    setting: Setting
     future: Future[list[Document]] = field(default_factory=Future)
 
 
@@ -39,10 +41,12 @@ class MicroBatcher:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, texts: list[str], threshold: float | None = None) -> Future[list[Document]]:
+    def submit(
+        self, texts: list[str], min_score: float | None = None, token_threshold: float | None = None
+    ) -> Future[list[Document]]:
         """A future of the Documents of ``texts``, in order."""
         self._start()
-        job = _Job(list(texts), threshold)
+        job = _Job(list(texts), (min_score, token_threshold))
         self._queue.put(job)
         return job.future
 
@@ -73,34 +77,41 @@ class MicroBatcher:
                     break
                 jobs.append(nxt)
                 count += len(nxt.texts)
-            by_threshold: dict[float | None, list[_Job]] = defaultdict(list)
+            by_setting: dict[Setting, list[_Job]] = defaultdict(list)
             for j in jobs:
-                by_threshold[j.threshold].append(j)
-            for threshold, group in by_threshold.items():
-                self._run(group, threshold)
+                by_setting[j.setting].append(j)
+            for setting, group in by_setting.items():
+                self._run(group, setting)
             if stop:
                 return
 
-    def _run(self, jobs: list[_Job], threshold: float | None) -> None:
+    def _analyze(self, texts: list[str], setting: Setting) -> list[Document]:
+        min_score, token_threshold = setting
+        found: list[Document] = self.detector.analyze_many(
+            texts, batch_size=self.batch_size, min_score=min_score, token_threshold=token_threshold
+        )
+        return found
+
+    def _run(self, jobs: list[_Job], setting: Setting) -> None:
         live = [j for j in jobs if j.future.set_running_or_notify_cancel()]
         texts = [t for j in live for t in j.texts]
         try:
-            docs = self.detector.analyze_many(texts, batch_size=self.batch_size, threshold=threshold)
+            docs = self._analyze(texts, setting)
         except Exception as exc:
             if len(live) == 1:
                 live[0].future.set_exception(exc)
                 return
             # one job's bad input must not fail the others that shared its batch: retry each alone
             for j in live:
-                self._run_one(j, threshold)
+                self._run_one(j, setting)
             return
         for j in live:
             j.future.set_result(docs[: len(j.texts)])
             docs = docs[len(j.texts) :]
 
-    def _run_one(self, job: _Job, threshold: float | None) -> None:
+    def _run_one(self, job: _Job, setting: Setting) -> None:
         try:
-            docs = self.detector.analyze_many(job.texts, batch_size=self.batch_size, threshold=threshold)
+            docs = self._analyze(job.texts, setting)
         except Exception as exc:
             job.future.set_exception(exc)
         else:

@@ -25,7 +25,7 @@ State = Annotated[ServerState, Depends(state)]
 async def analyze(req: AnalyzeRequest, app: State) -> JSONResponse:
     """Find the propaganda spans of one article given as ``text``, ``url`` or ``html``."""
     record = await app.record(req.text, req.url, req.html)
-    (doc,) = await app.analyze([record], req.threshold)
+    (doc,) = await app.analyze([record], req.min_score, req.cutoff)
     return JSONResponse(doc.to_dict())
 
 
@@ -45,14 +45,14 @@ async def analyze_batch(req: BatchRequest, app: State) -> JSONResponse:
         )
     if req.texts is not None:
         records = [Record("", "", app.check_text(t, f"texts[{i}]")) for i, t in enumerate(req.texts)]
-        docs = await app.analyze(records, req.threshold) if records else []
+        docs = await app.analyze(records, req.min_score, req.cutoff) if records else []
         return JSONResponse({"documents": [d.to_dict() for d in docs], "errors": []})
     found = await asyncio.gather(
         *(app.record(a.text, a.url, a.html) for a in req.articles or []), return_exceptions=True
     )
     ok = [(i, r) for i, r in enumerate(found) if not isinstance(r, BaseException)]
     errors = [_item_error(i, r) for i, r in enumerate(found) if isinstance(r, BaseException)]
-    docs = await app.analyze([r for _, r in ok], req.threshold) if ok else []
+    docs = await app.analyze([r for _, r in ok], req.min_score, req.cutoff) if ok else []
     documents: list[dict[str, Any] | None] = [None] * n
     for (i, _), doc in zip(ok, docs, strict=True):
         documents[i] = doc.to_dict()

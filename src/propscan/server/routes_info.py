@@ -7,12 +7,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from ..document import Document
 from ..io.report import asset, render_report, script_json, techniques_json
 from ..techniques import TECHNIQUES
+from .pages import techniques_html
 from .schemas import ReportRequest
 from .state import Limits, ServerState, state
 
@@ -26,11 +27,25 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+# the corpus browser is plain HTML whose filters are a GET form to itself: let it submit there
+CORPUS_HEADERS = {
+    **PAGE_HEADERS,
+    "Content-Security-Policy": PAGE_HEADERS["Content-Security-Policy"].replace(
+        "form-action 'none'", "form-action 'self'"
+    ),
+}
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def index(app: State) -> HTMLResponse:
-    return HTMLResponse(page(app.limits), headers=PAGE_HEADERS)
+async def index(app: State, request: Request) -> HTMLResponse:
+    corpus = any(getattr(r, "path", "") == "/corpus" for r in request.app.routes)
+    return HTMLResponse(page(app.limits, corpus=corpus), headers=PAGE_HEADERS)
+
+
+@router.get("/techniques", response_class=HTMLResponse, include_in_schema=False)
+async def techniques_page() -> HTMLResponse:
+    """The techniques for people: definition, an example, and how to read a score."""
+    return HTMLResponse(techniques_html(), headers=PAGE_HEADERS)
 
 
 @router.get("/v1/techniques", tags=["info"])
@@ -65,15 +80,21 @@ async def report(req: ReportRequest) -> HTMLResponse:
     )
 
 
-_PAGES: dict[Limits, str] = {}
+_PAGES: dict[tuple[Limits, bool], str] = {}
 
 
-def page(limits: Limits) -> str:
-    """The web page with the report's CSS and JS and the technique catalogue inlined (built once)."""
-    if limits not in _PAGES:
+def page(limits: Limits, *, corpus: bool = False) -> str:
+    """The web page with the report's CSS and JS, the technique catalogue and the sample article
+    inlined (built once); ``corpus``: link the corpus browser."""
+    if (limits, corpus) not in _PAGES:
         static = resources.files(__package__).joinpath("static")
-        config = {"techniques": techniques_json(), "limits": asdict(limits)}
-        _PAGES[limits] = (
+        config = {
+            "techniques": techniques_json(),
+            "limits": asdict(limits),
+            "corpus": corpus,
+            "example": static.joinpath("sample_article.txt").read_text("utf-8"),
+        }
+        _PAGES[limits, corpus] = (
             static.joinpath("index.html")
             .read_text("utf-8")
             .replace("/*REPORT_CSS*/", asset("report.css"))
@@ -82,7 +103,7 @@ def page(limits: Limits) -> str:
             .replace("/*APP_JS*/", static.joinpath("app.js").read_text("utf-8"))
             .replace("/*CONFIG*/", script_json(config))
         )
-    return _PAGES[limits]
+    return _PAGES[limits, corpus]
 
 
-__all__ = ["PAGE_HEADERS", "page", "router"]
+__all__ = ["CORPUS_HEADERS", "PAGE_HEADERS", "page", "router"]

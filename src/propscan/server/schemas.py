@@ -9,12 +9,45 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Threshold = Field(
+MinScore = Field(
+    default=None,
+    ge=0.0,
+    le=1.0,
+    description="Keep only spans scored at least this much (scores are calibrated probabilities that "
+    "a span is right); default: every span the model finds.",
+)
+TokenThreshold = Field(
     default=None,
     gt=0.0,
     lt=1.0,
-    description="Decision threshold, strictly between 0 and 1; default: the model's.",
+    description="Advanced: the decoder's token threshold (a token this likely to be inside a span "
+    "starts or extends one), strictly between 0 and 1; default: the model's. Not a minimum score.",
 )
+OldThreshold = Field(
+    default=None,
+    gt=0.0,
+    lt=1.0,
+    json_schema_extra={"deprecated": True},  # marked in OpenAPI; pydantic's own flag warns on every read
+    description="Deprecated name of token_threshold (it never was a minimum score: see min_score).",
+)
+
+
+class Decoding(BaseModel):
+    """How spans are chosen: ``min_score`` filters by score; ``token_threshold`` is advanced."""
+
+    min_score: float | None = MinScore
+    token_threshold: float | None = TokenThreshold
+    threshold: float | None = OldThreshold
+
+    @model_validator(mode="after")
+    def _one_cutoff(self) -> Decoding:
+        if self.threshold is not None and self.token_threshold is not None:
+            raise ValueError("give 'token_threshold' or its old name 'threshold', not both")
+        return self
+
+    @property
+    def cutoff(self) -> float | None:
+        return self.token_threshold if self.token_threshold is not None else self.threshold
 
 
 class Article(BaseModel):
@@ -34,11 +67,11 @@ class Article(BaseModel):
         return self
 
 
-class AnalyzeRequest(Article):
-    threshold: float | None = Threshold
+class AnalyzeRequest(Article, Decoding):
+    pass
 
 
-class BatchRequest(BaseModel):
+class BatchRequest(Decoding):
     """Exactly one of ``texts`` (plain texts) or ``articles`` (``{"text"|"url"|"html"}`` objects)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -46,7 +79,6 @@ class BatchRequest(BaseModel):
     articles: list[Article] | None = Field(
         default=None, description="Articles given as text, URL or HTML; one that fails is listed in 'errors'."
     )
-    threshold: float | None = Threshold
 
     @model_validator(mode="after")
     def _one_list(self) -> BatchRequest:

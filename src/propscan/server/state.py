@@ -71,10 +71,12 @@ class ServerState:
             return Record("", "", self.check_text(page.text, "the page's text"), meta=meta)
         return Record("", "", self.check_text(text or ""))
 
-    async def analyze(self, records: list[Record], threshold: float | None) -> list[Document]:
+    async def analyze(
+        self, records: list[Record], min_score: float | None = None, token_threshold: float | None = None
+    ) -> list[Document]:
         """Documents of the records, in order, from the micro-batcher's worker thread."""
         texts = [r.text or "" for r in records]
-        docs = await asyncio.wrap_future(self.batcher.submit(texts, threshold))
+        docs = await asyncio.wrap_future(self.batcher.submit(texts, min_score, token_threshold))
         return [attach(r, d) for r, d in zip(records, docs, strict=True)]
 
 

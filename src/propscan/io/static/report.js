@@ -25,6 +25,17 @@
 
   function pct(x) { return (100 * x).toFixed(1) + "%"; }
 
+  // "2021-03-05" or "2021-03-05T10:00:00Z" as "5 Mar 2021", as the corpus browser lists it
+  function readableDate(value) {
+    var m = typeof value === "string" && /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+    if (!m) return value;
+    var day = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+    if (isNaN(day.getTime())) return value;
+    return day.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  }
+
+  function plural(n, noun) { return n.toLocaleString("en") + " " + noun + (n === 1 ? "" : "s"); }
+
   // The text cut at every boundary of the shown spans: [start, end, covering spans]. One sweep
   // over spans sorted by start, so thousands of spans in a long article stay fast.
   function segments(text, spans) {
@@ -57,16 +68,17 @@
     var techniques = {};
     data.techniques.forEach(function (t) { techniques[t.label] = t; });
     var docs = data.documents;
-    var state = { threshold: 0, hidden: new Set() };
+    var state = { minScore: 0, hidden: new Set() };
     var uid = "ps" + Math.random().toString(36).slice(2, 8);
     root.textContent = "";
 
     var tooltip = el("div", { "class": "ps-tooltip", role: "tooltip", id: uid + "-tip", hidden: "" });
 
-    // Controls: confidence slider and the legend, whose buttons toggle techniques.
+    // Controls: the minimum-score slider (what --min-score and min_score do) and the legend,
+    // whose buttons toggle techniques.
     var slider = el("input", { type: "range", min: "0", max: "1", step: "0.01", value: "0",
-      id: uid + "-threshold", "class": "ps-threshold" });
-    var sliderOut = el("output", { "for": uid + "-threshold", text: "0%" });
+      id: uid + "-min-score", "class": "ps-min-score" });
+    var sliderOut = el("output", { "for": uid + "-min-score", text: "0.00" });
     var legend = el("ul", { "class": "ps-legend", "aria-label": "Techniques (press to show or hide)" });
     var present = data.techniques.filter(function (t) {
       return docs.some(function (d) { return d.spans.some(function (s) { return s.technique === t.label; }); });
@@ -87,12 +99,12 @@
       legend.appendChild(el("li", {}, [button]));
     });
     slider.addEventListener("input", function () {
-      state.threshold = parseFloat(slider.value);
-      sliderOut.textContent = Math.round(100 * state.threshold) + "%";
+      state.minScore = parseFloat(slider.value);
+      sliderOut.textContent = state.minScore.toFixed(2);
       update();
     });
     var controls = el("section", { "class": "ps-controls", "aria-label": "Filters" }, [
-      el("label", { "class": "ps-slider" }, [el("span", { text: "Minimum confidence " }), slider, sliderOut]),
+      el("label", { "class": "ps-slider" }, [el("span", { text: "Minimum score " }), slider, sliderOut]),
       present.length ? legend : el("p", { text: "No propaganda techniques found." })]);
     root.appendChild(controls);
 
@@ -100,7 +112,7 @@
       var toc = el("ol");
       docs.forEach(function (d, i) {
         toc.appendChild(el("li", {}, [el("a", { href: "#" + uid + "-doc-" + i, text: visible(title(d, i)) }),
-          el("span", { "class": "ps-muted", text: " (" + d.spans.length + " spans)" })]));
+          el("span", { "class": "ps-muted", text: " (" + plural(d.spans.length, "span") + ")" })]));
       });
       root.appendChild(el("nav", { "class": "ps-toc", "aria-label": "Contents" }, [
         el("h2", { text: "Contents" }), toc]));
@@ -117,6 +129,17 @@
       } else if (d.meta && (d.meta.source || d.meta.id)) {
         meta.textContent = visible(String(d.meta.source || d.meta.id));
       }
+      // a corpus article says where and when it was published
+      var where = [d.meta && d.meta.outlet, d.meta && readableDate(d.meta.published)].filter(function (v) {
+        return typeof v === "string" && v; });
+      if (where.length) meta.insertBefore(document.createTextNode(visible(where.join(" \u00b7 ")) +
+        (meta.textContent ? " \u00b7 " : "")), meta.firstChild);
+      // what the model cannot promise about this text (propscan.checks): not English, or short
+      var warnings = (d.meta && Array.isArray(d.meta.warnings) ? d.meta.warnings : []).map(function (w) {
+        return el("li", { "data-code": String(w && w.code || ""), text: visible(String(w && w.message || w)) });
+      });
+      var banner = warnings.length ? el("div", { "class": "ps-warning", role: "note" }, [
+        el("strong", { text: "Read these results with care" }), el("ul", {}, warnings)]) : null;
       var stats = el("p", { "class": "ps-stats" });
       var chart = el("div", { "class": "ps-chart", role: "list", "aria-label": "Spans per technique" });
       var text = el("div", { "class": "ps-text" });
@@ -125,10 +148,10 @@
       var listSummary = el("summary", { text: "List of spans" });
       var list = el("details", { "class": "ps-list" }, [listSummary,
         el("table", {}, [el("thead", {}, [el("tr", {}, [el("th", { text: "Technique" }),
-          el("th", { text: "Confidence" }), el("th", { text: "Passage" })])]), rows])]);
+          el("th", { text: "Score" }), el("th", { text: "Passage" })])]), rows])]);
       root.appendChild(el("article", { "class": "ps-doc", id: uid + "-doc-" + i,
         "aria-labelledby": uid + "-doc-" + i + "-title" }, [
-        heading, meta, el("section", { "class": "ps-summary", "aria-label": "Summary" }, [stats, chart]), text,
+        heading, meta, banner, el("section", { "class": "ps-summary", "aria-label": "Summary" }, [stats, chart]), text,
         list]));
       return { doc: d, stats: stats, chart: chart, text: text, rows: rows, listSummary: listSummary };
     });
@@ -136,7 +159,7 @@
 
     function shown(d) {
       return d.spans.filter(function (s) {
-        return s.score >= state.threshold && !state.hidden.has(s.technique);
+        return s.score >= state.minScore && !state.hidden.has(s.technique);
       });
     }
 
@@ -165,7 +188,7 @@
     function drawSummary(view, spans) {
       var counts = {};
       spans.forEach(function (s) { counts[s.technique] = (counts[s.technique] || 0) + 1; });
-      view.stats.textContent = spans.length + " spans shown \u00b7 propaganda density " +
+      view.stats.textContent = plural(spans.length, "span") + " shown \u00b7 propaganda density " +
         pct(density(view.doc.text, spans)) + " of non-space characters";
       var labels = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; });
       var max = labels.length ? counts[labels[0]] : 1;
@@ -188,7 +211,7 @@
         view.rows.appendChild(el("tr", {}, [
           el("td", {}, [el("span", { "class": "ps-swatch", "aria-hidden": "true", style: "background:" + t.color }),
             document.createTextNode(" " + t.name)]),
-          el("td", { text: Math.round(100 * s.score) + "%" }),
+          el("td", { text: s.score.toFixed(2) }),
           el("td", { text: visible(view.doc.text.slice(s.start, s.end)) })]));
       });
     }
@@ -201,7 +224,7 @@
         drawSummary(view, spans);
         drawList(view, spans);
         view.doc.spans.forEach(function (s) {
-          if (s.score >= state.threshold) totals[s.technique] = (totals[s.technique] || 0) + 1;
+          if (s.score >= state.minScore) totals[s.technique] = (totals[s.technique] || 0) + 1;
         });
       });
       Object.keys(legendButtons).forEach(function (label) {
@@ -216,7 +239,7 @@
         var t = techniques[s.technique];
         tooltip.appendChild(el("div", { "class": "ps-tip-item" }, [
           el("strong", { text: t.name }),
-          el("span", { "class": "ps-muted", text: " \u00b7 confidence " + Math.round(100 * s.score) + "%" }),
+          el("span", { "class": "ps-muted", text: " \u00b7 score " + s.score.toFixed(2) }),
           el("div", { text: t.definition })]));
       });
       tooltip.hidden = false;
@@ -265,7 +288,7 @@
     closedForPrint.forEach(function (d) { d.open = false; });
   });
 
-  window.Propscan = { render: render, segments: segments, visible: visible };
+  window.Propscan = { render: render, segments: segments, visible: visible, plural: plural };
 
   var embedded = document.getElementById("propscan-data");
   if (embedded) {

@@ -13,6 +13,8 @@
   var jsonButton = document.getElementById("download-json");
   var htmlButton = document.getElementById("download-html");
   var current = null;  // the last Document shown
+  var exampleButton = document.getElementById("example");
+  if (config.corpus) document.getElementById("corpus-link").hidden = false;
 
   function select(tab) {
     tabs.forEach(function (t) {
@@ -118,11 +120,22 @@
       var shown = Object.assign({}, doc, { meta: Object.assign(label ? { title: label } : {}, doc.meta) });
       window.Propscan.render(results, { documents: [shown], techniques: config.techniques });
       jsonButton.disabled = htmlButton.disabled = false;
-      statusEl.textContent = doc.spans.length + " spans found.";
+      statusEl.textContent = window.Propscan.plural(doc.spans.length, "span") + " found.";
     }).catch(function (err) {
+      // a failed request must not leave the previous article's result on screen as if it were this one's
+      current = null;
+      results.textContent = "";
+      jsonButton.disabled = htmlButton.disabled = true;
       statusEl.textContent = "";
       showError(err.message);
     }).then(function () { analyzeButton.disabled = false; });
+  });
+
+  // the bundled sample article, analysed: what the page does, in one click
+  exampleButton.addEventListener("click", function () {
+    select(document.getElementById("tab-text"));
+    document.getElementById("text").value = config.example;
+    form.requestSubmit();
   });
 
   jsonButton.addEventListener("click", function () {
