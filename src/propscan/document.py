@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from .errors import InvalidSpanError
 from .techniques import LABELS, get
-from .text import sentence_bounds
+from .text import clean_text, json_safe, sentence_bounds
 
 
 @dataclass(frozen=True, order=True)
@@ -31,7 +31,7 @@ class Span:
             "start": self.start,
             "end": self.end,
             "technique": self.technique,
-            "score": round(float(self.score), 4),
+            "score": float(self.score),  # unrounded: a JSON round trip keeps the Document equal
             "text": self.text,
         }
 
@@ -68,6 +68,8 @@ class Document:
 
     Spans are validated (``0 <= start < end <= len(text)``, known technique), given their text and
     kept sorted by (start, end, technique). Spans of different techniques may overlap or coincide.
+    The text goes through the input contract (:func:`propscan.text.clean_text`): lone surrogates
+    become U+FFFD, so every Document can be written as UTF-8 and JSON.
     """
 
     __slots__ = ("meta", "spans", "text")
@@ -77,6 +79,7 @@ class Document:
     ) -> None:
         if not isinstance(text, str):
             raise InvalidSpanError(f"Document text must be a str, got {type(text).__name__}")
+        text = clean_text(text)
         self.text = text
         self.meta: dict[str, Any] = dict(meta or {})
         checked = []
@@ -123,7 +126,8 @@ class Document:
         return Summary(len(self.spans), density, ordered, tuple(sentences[:top]))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "spans": [s.to_dict() for s in self.spans], "meta": self.meta}
+        """The Document JSON; meta is made JSON-safe (NaN and infinities become null)."""
+        return {"text": self.text, "spans": [s.to_dict() for s in self.spans], "meta": json_safe(self.meta)}
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
@@ -135,36 +139,47 @@ class Document:
         raw_spans, meta = data.get("spans") or [], data.get("meta") or {}
         if not isinstance(raw_spans, list) or not isinstance(meta, dict):
             raise InvalidSpanError("a Document dict's 'spans' must be a list and its 'meta' an object")
-        spans = []
-        for i, raw in enumerate(raw_spans):
-            try:
-                spans.append(
-                    Span(
-                        int(raw["start"]),
-                        int(raw["end"]),
-                        str(raw["technique"]),
-                        float(raw.get("score", 1.0)),
-                    )
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InvalidSpanError(
-                    f"span #{i} needs integer 'start', 'end' and a 'technique' string: {raw!r}"
-                ) from exc
+        spans = [_span_from_dict(i, raw) for i, raw in enumerate(raw_spans)]
         return cls(data["text"], spans, meta)
 
     @classmethod
     def from_json(cls, payload: str) -> Document:
         try:
             data = json.loads(payload)
-        except json.JSONDecodeError as exc:
+        except RecursionError:
+            raise InvalidSpanError("not valid Document JSON: it is nested too deeply") from None
+        except ValueError as exc:  # malformed, or an integer of more than 4,300 digits
             raise InvalidSpanError(f"not valid Document JSON: {exc}") from exc
         return cls.from_dict(data)
+
+
+def _span_from_dict(index: int, raw: Any) -> Span:
+    """Span #``index`` of Document JSON, typed strictly: integer offsets (not 1.9, not true), a
+    technique string, a score that is a number."""
+    if isinstance(raw, dict):
+        start, end, technique = raw.get("start"), raw.get("end"), raw.get("technique")
+        score = raw.get("score", 1.0)
+        if _is_int(start) and _is_int(end) and isinstance(technique, str) and _is_number(score):
+            return Span(start, end, technique, float(score))
+    shown = repr(raw)
+    shown = shown if len(shown) <= 200 else shown[:200] + "..."
+    raise InvalidSpanError(
+        f"span #{index} needs integer 'start' and 'end', a 'technique' string and a numeric 'score': {shown}"
+    )
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _check(span: Span, length: int) -> None:
     if not isinstance(span, Span):
         raise InvalidSpanError(f"expected a Span, got {type(span).__name__}")
-    if not (isinstance(span.start, int) and isinstance(span.end, int)):
+    if not (_is_int(span.start) and _is_int(span.end)):
         raise InvalidSpanError(f"span offsets must be integers, got {span.start!r}, {span.end!r}")
     if not 0 <= span.start < span.end <= length:
         raise InvalidSpanError(
