@@ -99,6 +99,7 @@ def test_document_json_refuses_offsets_that_are_not_integers(span):
         '{"text": "abc", "spans": [{"start": 0, "end": 2, "technique": "Doubt", "score": NaN}]}',
         '{"text": "abc", "meta": ' + "[" * 100_000 + "]" * 100_000 + "}",
         '{"text": "abc", "meta": {"n": ' + "9" * 5000 + "}}",
+        '{"text": "abc", "meta": ' + '{"a": ' * 900 + "1" + "}" * 900 + "}",
     ],
 )
 def test_document_json_refuses_infinity_nan_deep_nesting_and_huge_numbers(payload):

@@ -11,6 +11,8 @@ from .errors import InvalidSpanError
 from .techniques import LABELS, get
 from .text import clean_text, json_safe, sentence_bounds
 
+MAX_META_DEPTH = 32  # meta read from JSON nests no deeper: walking it must never exhaust the stack
+
 
 @dataclass(frozen=True, order=True)
 class Span:
@@ -139,8 +141,12 @@ class Document:
         raw_spans, meta = data.get("spans") or [], data.get("meta") or {}
         if not isinstance(raw_spans, list) or not isinstance(meta, dict):
             raise InvalidSpanError("a Document dict's 'spans' must be a list and its 'meta' an object")
+        if _too_deep(meta, MAX_META_DEPTH):
+            raise InvalidSpanError(
+                f"a Document dict's 'meta' is nested more than {MAX_META_DEPTH} levels deep"
+            )
         spans = [_span_from_dict(i, raw) for i, raw in enumerate(raw_spans)]
-        return cls(data["text"], spans, meta)
+        return cls(data["text"], spans, json_safe(meta))  # the input contract, for meta too
 
     @classmethod
     def from_json(cls, payload: str) -> Document:
@@ -166,6 +172,18 @@ def _span_from_dict(index: int, raw: Any) -> Span:
     raise InvalidSpanError(
         f"span #{index} needs integer 'start' and 'end', a 'technique' string and a numeric 'score': {shown}"
     )
+
+
+def _too_deep(value: object, limit: int) -> bool:
+    """Whether lists and dicts nest deeper than ``limit`` in ``value`` (walked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def _is_int(value: object) -> TypeGuard[int]:
