@@ -121,6 +121,8 @@ class Corpus:
             raise InputError(f"limit must be 1 to {MAX_PAGE} and offset 0 or more, got {limit}, {offset}")
         where, params = filters.where()
         (count,) = self._query(f"SELECT count(*) AS n FROM articles WHERE {where}", params)
+        if offset >= count["n"]:  # past the end: an empty page (and no offset too big for SQL)
+            return Page(total=int(count["n"]), offset=offset, articles=[])
         rows = self._query(
             f"SELECT {_LIST_COLUMNS} FROM articles WHERE {where} "
             f"ORDER BY {PUBLISHED_DATE} DESC NULLS LAST, row LIMIT ? OFFSET ?",
