@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from ..document import Document, Span
-from ..errors import InputError
+from ..errors import InputError, require
 from ..techniques import LABELS
 from .query import connect
+from .store import DamagedOutputError, Store
 
 PUBLISHED_DATE = "try_cast(left(published, 10) AS DATE)"  # as `propscan stats` reads dates
 MAX_PAGE = 200
@@ -82,7 +83,8 @@ class Corpus:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.root = Path(directory)
-        self._db = connect(self.root)
+        self._db = connect(self.root)  # checks every part first
+        self._failure = require("batch", "duckdb").Error
 
     def _query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         cursor = self._db.cursor()
@@ -90,6 +92,9 @@ class Corpus:
             result = cursor.execute(sql, params or [])
             names = [d[0] for d in result.description]
             return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+        except self._failure as exc:  # a part damaged since the browser opened: name it
+            Store(self.root).check()
+            raise DamagedOutputError(f"reading {self.root} failed: {exc}") from exc
         finally:
             cursor.close()
 
