@@ -94,6 +94,7 @@ class ModelConfig:
                 raise ModelError(
                     f"{source} lacks the field {required!r}: re-train or restore the model directory"
                 )
+        _check_rules(values, source)
         extra = {k: v for k, v in data.items() if k not in known}
         return cls(**values, extra=extra)
 
@@ -172,6 +173,27 @@ def _field(name: str, value: Any, source: str | Path) -> Any:
     if name == "ensemble":
         return _ensemble(value, bad)
     raise AssertionError(f"unhandled config field {name}")  # a field added without a parser
+
+
+def _check_rules(values: dict[str, Any], source: str | Path) -> None:
+    """The rules between fields: windows longer than their overlap, probabilities in [0, 1]."""
+    defaults = {f.name: f.default for f in fields(ModelConfig)}
+    max_tokens = values.get("max_tokens", defaults["max_tokens"])
+    min_overlap = values.get("min_overlap", defaults["min_overlap"])
+    if max_tokens - 2 <= min_overlap:  # a window holds max_tokens - 2 text tokens ([CLS], [SEP])
+        raise ModelError(
+            f"{source}: field 'max_tokens' ({max_tokens}) must exceed 'min_overlap' ({min_overlap}) "
+            "by more than 2, or windows cannot advance; re-train or restore the model directory"
+        )
+    for name in _FLOATS:
+        value = values.get(name)
+        low_open = name == "threshold"  # a decision threshold of 0 would mark every token
+        if value is not None and not (0.0 < value < 1.0 if low_open else 0.0 <= value <= 1.0):
+            interval = "(0, 1)" if low_open else "[0, 1]"
+            raise ModelError(
+                f"{source}: field {name!r} must lie in {interval}, got {value!r}; "
+                "re-train or restore the model directory"
+            )
 
 
 def _ensemble(value: Any, bad: Any) -> EnsembleSpec:
