@@ -262,6 +262,10 @@ def test_a_fetch_that_waits_too_long_for_a_thread_gets_429():
         first = pool.submit(c.post, "/v1/analyze", json={"url": "https://a.example"})
         time.sleep(0.1)
         second = c.post("/v1/analyze", json={"url": "https://b.example"})
+        start = time.monotonic()
+        malformed = c.post("/v1/analyze", json={"url": "ftp://c.example/a"})  # needs no thread
+        assert time.monotonic() - start < 0.25
         release.set()
         assert first.result(timeout=10).status_code == 200
     assert "being fetched already" in _error(second, 429, "E-FETCH")
+    assert "only http:// and https://" in _error(malformed, 422, "E-FETCH")

@@ -8,6 +8,7 @@ gets a 4xx JSON error (see ``errors.py``).
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -66,6 +67,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The model and the app live as long as the server: out of the collector's reach, a full
+        # collection (which a request that builds many objects triggers) no longer walks them on
+        # the event loop. Measured: a 20,000-span body stalled the loop 120 ms, 11 ms after this.
+        gc.freeze()
         yield
         batcher.close()
         fetcher.close()

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..document import Document
 from ..io.records import Record, attach
+from ..io.url import check_url
 from .batcher import MicroBatcher
 from .errors import ApiError
 from .guards import Fetch, FetchPool
@@ -49,6 +50,7 @@ class ServerState:
         """The Record of an article given as exactly one of ``text``, ``url`` or ``html``: its text
         and the meta it brings (an HTML page's title; a URL's source and final address)."""
         if url is not None:
+            check_url(url)  # a malformed URL is answered at once, not after waiting for a fetch thread
             fetched = await self.fetch(url)
             if fetched.text is None:
                 raise ApiError(422, "E-INPUT", f"{url}: {fetched.error}")
