@@ -52,7 +52,11 @@ def _head(**arrays: object) -> Callable[[Path], None]:
 CASES = [
     ("config-a-list", _write("config.json", "[1, 2]"), "config.json must hold a JSON object"),
     ("threshold-a-string", _config(threshold="0.5"), "config.json: field 'threshold' must be a number"),
-    ("threshold-above-1", _config(threshold=5), "config.json: field 'threshold' must lie in (0, 1)"),
+    (
+        "threshold-above-1",
+        _config(threshold=5),
+        "config.json: field 'threshold' must be strictly between 0 and 1",
+    ),
     ("max-tokens-below-overlap", _config(max_tokens=3, min_overlap=2), "field 'max_tokens' (3)"),
     ("cls-id-outside-vocab", _config(cls_id=10_000), "config.json: field 'cls_id' is 10000"),
     ("calibration-lengths", _config(calibration={"x": [0, 1], "y": [0]}), "field 'calibration' is malformed"),

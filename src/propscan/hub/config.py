@@ -185,13 +185,16 @@ def _check_rules(values: dict[str, Any], source: str | Path) -> None:
             f"{source}: field 'max_tokens' ({max_tokens}) must exceed 'min_overlap' ({min_overlap}) "
             "by more than 2, or windows cannot advance; re-train or restore the model directory"
         )
+    # threshold: 0 would mark every token, 1 none; the other two may exceed 1, which turns them off
+    ranges = {"threshold": (0.0, 1.0, "strictly between 0 and 1"), "token_blend": (0.0, 1.0, "in [0, 1]")}
     for name in _FLOATS:
         value = values.get(name)
-        low_open = name == "threshold"  # a decision threshold of 0 would mark every token
-        if value is not None and not (0.0 < value < 1.0 if low_open else 0.0 <= value <= 1.0):
-            interval = "(0, 1)" if low_open else "[0, 1]"
+        if value is None:
+            continue
+        low, high, said = ranges.get(name, (0.0, math.inf, "0 or more"))
+        if not (low < value < high if name == "threshold" else low <= value <= high):
             raise ModelError(
-                f"{source}: field {name!r} must lie in {interval}, got {value!r}; "
+                f"{source}: field {name!r} must be {said}, got {value!r}; "
                 "re-train or restore the model directory"
             )
 
