@@ -72,6 +72,7 @@ def create_app(
         # the event loop. Measured: a 20,000-span body stalled the loop 120 ms, 11 ms after this.
         gc.freeze()
         yield
+        gc.unfreeze()
         batcher.close()
         fetcher.close()
 
