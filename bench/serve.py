@@ -44,8 +44,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(port: int, model: str | None) -> subprocess.Popen[bytes]:
-    args = ["serve", "--port", str(port), *(["--model", model] if model else [])]
+def start_server(port: int, model: str | None, *extra: str) -> subprocess.Popen[bytes]:
+    """``propscan serve`` on loopback in a child process (``extra``: more options), once /healthz
+    answers."""
+    args = ["serve", "--port", str(port), *(["--model", model] if model else []), *extra]
     code = "import sys; from propscan.cli import main; sys.argv = ['propscan', *sys.argv[1:]]; main()"
     quiet = subprocess.DEVNULL
     proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=quiet, stderr=quiet)

@@ -67,6 +67,7 @@ class FakeDetector:
         min_score: float | None = None,
         token_threshold: float | None = None,
         progress: Callable[[int], None] | None = None,
+        progress_chars: Callable[[int], None] | None = None,
     ) -> list[Document]:
         texts = list(texts)
         self.batches.append(len(texts))
@@ -76,6 +77,8 @@ class FakeDetector:
         if progress is not None:
             self.progress_calls.append(len(texts))
             progress(len(texts))
+        if progress_chars is not None:
+            progress_chars(sum(len(t) for t in texts))
         return docs
 
     def classify(self, text: str, spans: Sequence[Span | tuple[int, int]]) -> list[str]:

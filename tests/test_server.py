@@ -143,19 +143,6 @@ def test_bodies_over_the_limit_get_413_whether_declared_or_streamed(client):
     _error(client.post("/v1/analyze", content=chunks()), 413, "E-TOO-LARGE")
 
 
-@pytest.mark.parametrize(
-    ("path", "body"),
-    [
-        ("/v1/analyze", b'{"text": "evil \\ud800 traitors"}'),
-        ("/v1/analyze/batch", b'{"texts": ["ok", "\\udfff"]}'),
-    ],
-)
-def test_unpaired_surrogates_are_refused_with_422_not_a_crash(tiny_detector, path, body):
-    with TestClient(create_app(tiny_detector), raise_server_exceptions=False) as c:
-        response = c.post(path, content=body, headers={"content-type": "application/json"})
-    assert "surrogate" in _error(response, 422, "E-INPUT")
-
-
 def test_a_bug_answers_json_500_not_a_traceback():
     class Broken(FakeDetector):
         def analyze_many(self, texts, **kwargs):

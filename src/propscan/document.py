@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from .errors import InvalidSpanError
 from .quotes.quote import Quote
 from .quotes.voice import Voice
 from .techniques import LABELS, get
-from .text import plural, sentence_bounds
+from .text import clean_text, json_safe, plural, sentence_bounds
+
+MAX_META_DEPTH = 32  # meta read from JSON nests no deeper: walking it must never exhaust the stack
 
 
 @dataclass(frozen=True, order=True)
@@ -38,7 +40,7 @@ class Span:
             "start": self.start,
             "end": self.end,
             "technique": self.technique,
-            "score": round(float(self.score), 4),
+            "score": float(self.score),  # unrounded: a JSON round trip keeps the Document equal
             "text": self.text,
         }
         if self.voice is not None:
@@ -80,6 +82,8 @@ class Document:
     kept sorted by (start, end, technique). Spans of different techniques may overlap or coincide.
     ``quotes`` are the quotations found in the text (see :mod:`propscan.quotes`), sorted by start;
     empty when none were found or none were looked for.
+    The text goes through the input contract (:func:`propscan.text.clean_text`): lone surrogates
+    become U+FFFD, so every Document can be written as UTF-8 and JSON.
     """
 
     __slots__ = ("meta", "quotes", "spans", "text")
@@ -93,6 +97,7 @@ class Document:
     ) -> None:
         if not isinstance(text, str):
             raise InvalidSpanError(f"Document text must be a str, got {type(text).__name__}")
+        text = clean_text(text)
         self.text = text
         self.meta: dict[str, Any] = dict(meta or {})
         checked = []
@@ -156,7 +161,8 @@ class Document:
         return Summary(len(self.spans), density, ordered, tuple(sentences[:top]))
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"text": self.text, "spans": [s.to_dict() for s in self.spans], "meta": self.meta}
+        """The Document JSON; meta is made JSON-safe (NaN and infinities become null)."""
+        out = {"text": self.text, "spans": [s.to_dict() for s in self.spans], "meta": json_safe(self.meta)}
         if self.quotes or any(s.voice is not None for s in self.spans):
             out["quotes"] = [q.to_dict() for q in self.quotes]
         return out
@@ -174,43 +180,67 @@ class Document:
             raise InvalidSpanError("a Document dict's 'spans' must be a list and its 'meta' an object")
         if not isinstance(raw_quotes, list):
             raise InvalidSpanError("a Document dict's 'quotes' must be a list of quotation objects")
-        spans = []
-        for i, raw in enumerate(raw_spans):
-            try:
-                voice, speaker = raw.get("voice"), raw.get("speaker")
-                if voice not in (None, "author", "quoted") or not isinstance(speaker, str | None):
-                    raise ValueError("voice must be 'author' or 'quoted' and speaker a string or null")
-                spans.append(
-                    Span(
-                        int(raw["start"]),
-                        int(raw["end"]),
-                        str(raw["technique"]),
-                        float(raw.get("score", 1.0)),
-                        voice=voice,
-                        speaker=speaker,
-                    )
-                )
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise InvalidSpanError(
-                    f"span #{i} needs integer 'start', 'end' and a 'technique' string (and may have "
-                    f"'voice' and 'speaker'): {raw!r}"
-                ) from exc
+        if _too_deep(meta, MAX_META_DEPTH):
+            raise InvalidSpanError(
+                f"a Document dict's 'meta' is nested more than {MAX_META_DEPTH} levels deep"
+            )
+        spans = [_span_from_dict(i, raw) for i, raw in enumerate(raw_spans)]
         quotes = [Quote.from_dict(q) for q in raw_quotes]
-        return cls(data["text"], spans, meta, quotes)
+        return cls(data["text"], spans, json_safe(meta), quotes)  # the input contract, for meta too
 
     @classmethod
     def from_json(cls, payload: str) -> Document:
         try:
             data = json.loads(payload)
-        except json.JSONDecodeError as exc:
+        except RecursionError:
+            raise InvalidSpanError("not valid Document JSON: it is nested too deeply") from None
+        except ValueError as exc:  # malformed, or an integer of more than 4,300 digits
             raise InvalidSpanError(f"not valid Document JSON: {exc}") from exc
         return cls.from_dict(data)
+
+
+def _span_from_dict(index: int, raw: Any) -> Span:
+    """Span #``index`` of Document JSON, typed strictly: integer offsets (not 1.9, not true), a
+    technique string, a score that is a number."""
+    if isinstance(raw, dict):
+        start, end, technique = raw.get("start"), raw.get("end"), raw.get("technique")
+        score = raw.get("score", 1.0)
+        voice, speaker = raw.get("voice"), raw.get("speaker")
+        known = voice in (None, "author", "quoted") and isinstance(speaker, str | None)
+        if _is_int(start) and _is_int(end) and isinstance(technique, str) and _is_number(score) and known:
+            return Span(start, end, technique, float(score), voice=voice, speaker=speaker)
+    shown = repr(raw)
+    shown = shown if len(shown) <= 200 else shown[:200] + "..."
+    raise InvalidSpanError(
+        f"span #{index} needs integer 'start' and 'end', a 'technique' string and a numeric 'score' "
+        f"(and may have 'voice', 'author' or 'quoted', and a 'speaker' string): {shown}"
+    )
+
+
+def _too_deep(value: object, limit: int) -> bool:
+    """Whether lists and dicts nest deeper than ``limit`` in ``value`` (walked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _check(span: Span, length: int) -> None:
     if not isinstance(span, Span):
         raise InvalidSpanError(f"expected a Span, got {type(span).__name__}")
-    if not (isinstance(span.start, int) and isinstance(span.end, int)):
+    if not (_is_int(span.start) and _is_int(span.end)):
         raise InvalidSpanError(f"span offsets must be integers, got {span.start!r}, {span.end!r}")
     if not 0 <= span.start < span.end <= length:
         raise InvalidSpanError(

@@ -50,7 +50,8 @@ class InputError(PropscanError):
 class FetchError(InputError):
     """A URL that propscan refuses or cannot fetch. ``http_status`` is the 4xx a server should
     answer: 422 malformed or not http(s), 403 a loopback/private address, 408 timed out, 413 page
-    too large, 415 not an HTML page, 424 the site failed or could not be reached."""
+    too large, 415 not an HTML page, 424 the site failed or could not be reached, 429 every fetch
+    thread of the server stayed busy."""
 
     code = "E-FETCH"
 

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from ..document import Document, Span
-from ..errors import InputError
+from ..errors import InputError, require
 from ..techniques import LABELS
 from .query import connect
+from .store import DamagedOutputError, Store
 
 PUBLISHED_DATE = "try_cast(left(published, 10) AS DATE)"  # as `propscan stats` reads dates
 MAX_PAGE = 200
@@ -107,7 +108,8 @@ class Corpus:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.root = Path(directory)
-        self._db = connect(self.root)
+        self._db = connect(self.root)  # checks every part first
+        self._failure = require("batch", "duckdb").Error
 
     def _query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         cursor = self._db.cursor()
@@ -115,6 +117,9 @@ class Corpus:
             result = cursor.execute(sql, params or [])
             names = [d[0] for d in result.description]
             return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+        except self._failure as exc:  # a part damaged since the browser opened: name it
+            Store(self.root).check()
+            raise DamagedOutputError(f"reading {self.root} failed: {exc}") from exc
         finally:
             cursor.close()
 
@@ -152,6 +157,8 @@ class Corpus:
             raise InputError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
         where, params = filters.where()
         (count,) = self._query(f"SELECT count(*) AS n FROM articles WHERE {where}", params)
+        if offset >= count["n"]:  # past the end: an empty page (and no offset too big for SQL)
+            return Page(total=int(count["n"]), offset=offset, articles=[])
         rows = self._query(
             f"SELECT {_LIST_COLUMNS} FROM articles WHERE {where} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
             [*params, limit, offset],

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, require
+from .store import Store
 
 
 def connect(directory: str | os.PathLike[str]) -> Any:
     """A DuckDB connection with the views ``articles``, ``spans`` and ``errors`` over the Parquet
-    parts of ``directory``. Only finished chunks count: the spans of a chunk still being written
+    parts of ``directory``, after a quick check of every part (DamagedOutputError names a
+    damaged one). Only finished chunks count: the spans of a chunk still being written
     are left out, so queries of a run in progress are consistent. Parts added later are seen by
     later queries (the views read the files each time)."""
     duckdb = require("batch", "duckdb")
@@ -20,6 +22,7 @@ def connect(directory: str | os.PathLike[str]) -> Any:
         raise InputError(
             f"{root} holds no batch output yet; create it with: propscan batch INPUT --output {root}"
         )
+    Store(root).check()  # a damaged part is named here, not met as a DuckDB error in some query
     parts = {t: _sql_path(root / t / "part-*.parquet") for t in ("articles", "spans", "errors")}
     db = duckdb.connect()
     db.execute(f"CREATE VIEW articles AS SELECT * FROM read_parquet('{parts['articles']}')")

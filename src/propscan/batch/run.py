@@ -59,6 +59,7 @@ def run_batch(
     batch_size: int = BATCH_SIZE,
     on_start: Callable[[int, int], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    on_message: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Analyse every record of ``inputs`` into Parquet tables under ``output`` (see
     :mod:`propscan.batch.store` for the layout). Starting it again with the same arguments after an
@@ -70,7 +71,9 @@ def run_batch(
     ``threshold`` is its deprecated name) is the decoder's cut-off.
     ``workers`` defaults to 1 for ``local`` (one process, all cores) and to the core count for
     ``ray``. ``on_start(records, already_done)`` is called once the input is staged;
-    ``progress(n)`` as records finish."""
+    ``progress(n)`` as records finish; ``on_message(text)`` with what the run repairs (a damaged
+    part found on resuming, which is recomputed). Every part already written is checked against
+    the rows and sha256 recorded with it before the run resumes or declares itself finished."""
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
     if not inputs:
@@ -110,14 +113,28 @@ def run_batch(
         }
     )
     finished = store.summary()
-    if finished is not None:  # a rerun of a finished run: nothing to do but tidy up
+    done = store.done()
+    damaged = store.damaged(done)
+    for chunk, problem in damaged.items():
+        if on_message is not None:
+            on_message(f"{problem}; recomputing chunk {chunk}")
+        store.discard(chunk)
+    done -= set(damaged)
+    if finished is not None and not damaged:  # a rerun of a finished run: nothing to do but tidy up
         store.finish(finished)  # (a kill between summary.json and deleting .staging leaves it)
         if on_start is not None:
             on_start(finished["articles"] + finished["errors"], finished["articles"] + finished["errors"])
         counts = {k: finished[k] for k in ("articles", "errors", "spans", "chunks")}
         return BatchResult(store.root, **counts, resumed_chunks=finished["chunks"])
+    if finished is not None:
+        store.reopen()  # staged again from the inputs, which must be the ones the run had
     plan = stage(store, [str(p) for p in inputs], chunk_size)
-    done = store.done()
+    if finished is not None and plan["chunks"] != finished["chunks"]:
+        raise InputError(
+            f"the inputs of {store.root} changed since its run finished ({finished['chunks']} chunks "
+            f"then, {plan['chunks']} now), so its damaged chunks cannot be recomputed; "
+            "write a new run to a new --output directory"
+        )
     pending = [k for k in range(plan["chunks"]) if k not in done]
     if on_start is not None:
         on_start(plan["records"], plan["records"] - _records_in(plan, chunk_size, pending))
@@ -156,11 +173,10 @@ def _records_in(plan: dict[str, int], chunk_size: int, chunks: list[int]) -> int
 
 
 def _count(store: Store, chunks: int, resumed: int) -> BatchResult:
-    pq = require("batch", "pyarrow.parquet")
-    rows = {
-        table: sum(pq.ParquetFile(store.part(table, k)).metadata.num_rows for k in range(chunks))
-        for table in TABLES
-    }
+    rows = {table: 0 for table in TABLES}
+    for k in range(chunks):
+        for table, n in store.rows(k).items():
+            rows[table] += n
     return BatchResult(store.root, rows["articles"], rows["errors"], rows["spans"], chunks, resumed)
 
 

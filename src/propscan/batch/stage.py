@@ -9,7 +9,9 @@ Which records fail, besides what the readers report (missing file, invalid UTF-8
 
 * text that is empty or only whitespace: ``empty text``;
 * a **duplicate id**: the first record with an id wins; each later one is an error
-  ``duplicate id, first seen at SOURCE`` and is not analysed.
+  ``duplicate id, first seen at SOURCE`` and is not analysed;
+* a record that cannot be stored in Parquet (which the readers' input contract should never let
+  through): ``cannot be stored: ...``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from ..io.readers import read_inputs
 from ..io.records import Record
+from ..text import clean_text
 from .rows import staged_table
 from .store import Store
 
@@ -55,7 +59,7 @@ def stage(
     records = enumerate(checked(read_inputs(inputs)))
     chunks = total = 0
     while batch := list(islice(records, chunk_size)):
-        store.write_table(staged_table(batch), store.staged(chunks))
+        store.write_table(_table(batch), store.staged(chunks))
         chunks += 1
         total += len(batch)
         if progress is not None:
@@ -63,6 +67,24 @@ def stage(
     plan = {"chunks": chunks, "records": total}
     store.write_json(store.staging / "plan.json", plan)
     return plan
+
+
+def _table(batch: list[tuple[int, Record]]) -> Any:
+    """The staged table of a chunk. A record that cannot be stored (whatever slipped past the
+    readers' checks) becomes an error record, instead of failing every run at the same place."""
+    try:
+        return staged_table(batch)
+    except (ValueError, TypeError) as exc:  # pyarrow's ArrowInvalid and ArrowTypeError among them
+        failure = exc
+    storable = []
+    for row, record in batch:
+        try:
+            staged_table([(row, record)])
+        except (ValueError, TypeError):
+            reason = f"cannot be stored: {failure}"
+            record = Record(clean_text(record.id), clean_text(record.source), None, reason)
+        storable.append((row, record))
+    return staged_table(storable)
 
 
 __all__ = ["checked", "stage"]

@@ -24,7 +24,8 @@ def process_chunk(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Analyse chunk ``chunk`` in one ``analyze_many`` call (so its windows are batched the same
-    way whatever the engine) and write errors, spans, then articles. Returns its counts."""
+    way whatever the engine), write errors, spans and articles, then seal the chunk with the
+    record of its parts. Returns its counts (rows per table)."""
     pq = require("batch", "pyarrow.parquet")
     staged = pq.read_table(store.staged(chunk)).to_pylist()
     records = [
@@ -46,9 +47,9 @@ def process_chunk(
         else:
             good.append((row, doc))
     tables = output_tables(good, bad, model)
-    for name in ("errors", "spans", "articles"):  # articles last: it marks the chunk done
+    for name in ("errors", "spans", "articles"):
         store.write_table(tables[name], store.part(name, chunk))
-    return {"articles": len(good), "errors": len(bad), "spans": tables["spans"].num_rows}
+    return store.seal(chunk)  # the record of the parts' rows and sha256 marks the chunk done
 
 
 def model_identity(detector: Any) -> tuple[str, str]:

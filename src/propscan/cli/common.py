@@ -106,6 +106,9 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             where = f" {exc.filename}" if exc.filename else ""
             error(f"cannot access{where}: {exc.strerror or exc}")
             raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            error("interrupted")
+            raise typer.Exit(130) from None
 
     return wrapper
 

@@ -122,6 +122,7 @@ def batch(
                 chunk_size=chunk_size,
                 on_start=on_start,
                 progress=progress,
+                on_message=lambda text: common.stderr().print(Text(f"repairing: {text}", style="yellow")),
             )
     except KeyboardInterrupt:
         error("interrupted; run the same command again to resume where it stopped")

@@ -33,6 +33,13 @@ def serve(
             help="A 'propscan batch' output directory to browse at /corpus (needs the batch extra)."
         ),
     ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A host name the server answers to besides localhost and 127.0.0.1 (a name that "
+            "points at this machine); repeatable. Other Host headers get 400."
+        ),
+    ] = None,
 ) -> None:
     """Serve the web page and REST API (needs the optional 'server' extra)."""
     from ..server import serve as run_server
@@ -42,6 +49,8 @@ def serve(
         options["cors_origins"] = cors_origin
     if corpus is not None:
         options["corpus"] = corpus
+    if allowed_host:
+        options["allowed_hosts"] = allowed_host
     run_server(host, port, **options)
 
 

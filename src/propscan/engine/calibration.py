@@ -14,7 +14,9 @@ stored in the model's config and applied with numpy only:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,22 +52,35 @@ class Calibrator:
     y: tuple[float, ...]
 
     @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> Calibrator | PlattMap | None:
-        """The map a model config stores (either method), or None for a model without one."""
+    def from_json(
+        cls, data: dict[str, Any] | None, source: str | Path = "the model's config.json"
+    ) -> Calibrator | PlattMap | None:
+        """The map a model config stores (either method), or None for a model without one.
+        ``source`` names the config file in errors."""
         if not data:
             return None
         method = data.get("method", "isotonic")
         try:
             if method == "platt":
-                return PlattMap(float(data["a"]), float(data["b"]))
+                platt = PlattMap(float(data["a"]), float(data["b"]))
+                if not (math.isfinite(platt.a) and math.isfinite(platt.b)):
+                    raise ValueError("a and b must be finite numbers")
+                return platt
             if method == "isotonic":
-                return cls(tuple(map(float, data["x"])), tuple(map(float, data["y"])))
+                iso = cls(tuple(map(float, data["x"])), tuple(map(float, data["y"])))
+                if not iso.x or len(iso.x) != len(iso.y):
+                    raise ValueError("x and y must be lists of the same, non-zero length")
+                if not all(math.isfinite(v) for v in iso.x) or list(iso.x) != sorted(iso.x):
+                    raise ValueError("x must be finite and non-decreasing")
+                if not all(0.0 <= v <= 1.0 for v in iso.y):
+                    raise ValueError("y must lie in [0, 1]")
+                return iso
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(
-                f"the model's calibration map is malformed ({exc}): retrain or recalibrate the model"
+                f"{source}: field 'calibration' is malformed ({exc}): retrain or recalibrate the model"
             ) from exc
         raise ModelError(
-            f"the model's calibration method {method!r} is unknown to this propscan version "
+            f"{source}: the calibration method {method!r} is unknown to this propscan version "
             "(it knows 'isotonic' and 'platt'): upgrade propscan"
         )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,11 @@ from ..errors import ModelError
 from ..hub.checksums import verify
 from ..hub.config import read_config
 from ..techniques import LABELS
+from .calibration import Calibrator
+from .features import N_FEATURES
+
+_HEAD = ("w1", "b1", "w2", "b2")
+_RESTORE = "re-install or re-train the model"
 
 
 def _token_id(recorded: int | None, tokenizer: Any, token: str, directory: Path) -> int:
@@ -33,6 +39,34 @@ def _token_id(recorded: int | None, tokenizer: Any, token: str, directory: Path)
     if found is None:
         raise ModelError(f"{directory / 'config.json'} records no id for {token} and the tokenizer has none")
     return int(found)
+
+
+def _span_head(path: Path) -> dict[str, np.ndarray]:
+    """The span head's arrays, checked: w1 (Hs, 4H+F), b1 (Hs,), w2 (L, Hs), b2 (L,), all finite."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [k for k in _HEAD if k not in npz.files]
+            if missing:
+                raise ModelError(f"{path} lacks the array {missing[0]!r} of the span head: {_RESTORE}")
+            head = {k: np.asarray(npz[k], dtype=np.float32) for k in _HEAD}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        why = "it holds pickled objects, which propscan never loads" if "pickle" in str(exc) else str(exc)
+        raise ModelError(f"{path} is not a readable .npz file of arrays ({why}): {_RESTORE}") from None
+    w1, b1, w2, b2 = (head[k] for k in _HEAD)
+    if not (w1.ndim == w2.ndim == 2 and b1.ndim == b2.ndim == 1):
+        raise ModelError(f"{path}: w1 and w2 must be matrices and b1 and b2 vectors: {_RESTORE}")
+    shapes = f"w1 {w1.shape}, b1 {b1.shape}, w2 {w2.shape}, b2 {b2.shape}"
+    if not (w1.shape[0] == b1.shape[0] == w2.shape[1] and w2.shape[0] == b2.shape[0] == len(LABELS)):
+        raise ModelError(
+            f"{path}: the span head's shapes do not fit together or {len(LABELS)} techniques "
+            f"({shapes}): {_RESTORE}"
+        )
+    if w1.shape[1] <= N_FEATURES or (w1.shape[1] - N_FEATURES) % 4:
+        raise ModelError(f"{path}: w1 has {w1.shape[1]} columns, not 4 x hidden + {N_FEATURES}: {_RESTORE}")
+    bad = [k for k in _HEAD if not np.isfinite(head[k]).all()]
+    if bad:
+        raise ModelError(f"{path}: the array {bad[0]!r} holds NaN or infinite values: {_RESTORE}")
+    return head
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -62,21 +96,57 @@ class Model:
         self.config = read_config(directory)
         if tuple(self.config.labels) != LABELS:
             raise ModelError(f"{directory / 'config.json'} lists labels this propscan version does not know")
-        self.tokenizer = load_tokenizer(str(directory / "tokenizer.json"))
+        Calibrator.from_json(self.config.calibration, directory / "config.json")  # malformed: ModelError
+        path = directory / "tokenizer.json"
+        try:
+            self.tokenizer = load_tokenizer(str(path))
+        except Exception as exc:  # tokenizers raises a bare Exception for any malformed file
+            raise ModelError(f"{path} is not a tokenizer propscan can read ({exc}): {_RESTORE}") from None
         # BERT tokenizers say [CLS]/[SEP]; MPNet's say <s>/</s>: the config records the ids
         cfg = self.config
         self.cls_id = _token_id(cfg.cls_id, self.tokenizer, "[CLS]", directory)
         self.sep_id = _token_id(cfg.sep_id, self.tokenizer, "[SEP]", directory)
         self.pad_id = int(cfg.pad_id or 0)
-        head = np.load(directory / "span_head.npz")
-        self.head = {k: head[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")}
+        vocab = self.tokenizer.get_vocab_size()
+        for field, value in (("cls_id", self.cls_id), ("sep_id", self.sep_id), ("pad_id", self.pad_id)):
+            if value >= vocab:
+                raise ModelError(
+                    f"{directory / 'config.json'}: field {field!r} is {value}, outside the tokenizer's "
+                    f"{vocab} tokens: {_RESTORE}"
+                )
+        self.head = _span_head(directory / "span_head.npz")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(
-            str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
+        path = directory / "model.onnx"
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # ONNX Runtime's errors (InvalidProtobuf, Fail, ...) derive from Exception
+            raise ModelError(f"{path} cannot be loaded by ONNX Runtime ({exc}): {_RESTORE}") from None
+        self._check_forward(path)
+
+    def _check_forward(self, path: Path) -> None:
+        """One forward pass of [CLS] [SEP]: the graph's inputs, outputs and widths must be the
+        ones the scorer and the span head expect, or loading fails here, not in the first text."""
+        names = {i.name for i in self.session.get_inputs()}, {o.name for o in self.session.get_outputs()}
+        if not ({"input_ids", "attention_mask"} <= names[0] and {"token_logits", "hidden"} <= names[1]):
+            raise ModelError(
+                f"{path} must take input_ids and attention_mask and give token_logits and hidden; "
+                f"it takes {sorted(names[0])} and gives {sorted(names[1])}: {_RESTORE}"
+            )
+        ids = np.asarray([[self.cls_id, self.sep_id]], dtype=np.int64)
+        try:
+            probs, hidden = self.forward(ids, np.ones_like(ids))
+        except Exception as exc:  # ONNX Runtime's own error classes again
+            raise ModelError(f"{path} fails on a two-token input ({exc}): {_RESTORE}") from None
+        width = self.head["w1"].shape[1] - N_FEATURES
+        if probs.shape != (1, 2, 1 + len(LABELS)) or hidden.ndim != 3 or 4 * hidden.shape[2] != width:
+            raise ModelError(
+                f"{path} gives token_logits of shape {probs.shape} and hidden of shape {hidden.shape}, "
+                f"but (B, T, {1 + len(LABELS)}) and (B, T, {width // 4}) are needed to match span_head.npz: "
+                f"{_RESTORE}"
+            )
 
     def forward(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Token probabilities (B, T, 1+L) and hidden states (B, T, H)."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from ..errors import ChecksumError, ModelError
 
 SUMS = "SHA256SUMS"
+_HEX = re.compile(r"[0-9a-fA-F]{64}")
+_TAGGED = re.compile(r"SHA256 \((.+)\) = ([0-9a-fA-F]{64})")
 REQUIRED = ("config.json", "model.onnx", "span_head.npz", "tokenizer.json", "MODEL_CARD.md")
 OPTIONAL = ("base.json", "base.bin", "lora.npz")  # base layers rebuilt on install: see hub.basepart
 
@@ -28,15 +31,24 @@ def write_checksums(directory: Path, names: tuple[str, ...] | None = None) -> No
 
 
 def read_checksums(path: Path) -> dict[str, str]:
-    """{file: sha256} of a SHA256SUMS file in either of sha256sum's formats: ``HASH  NAME`` (text
-    mode) or ``HASH *NAME`` (binary mode)."""
+    """{file: sha256} of a SHA256SUMS file in any of sha256sum's formats: ``HASH  NAME`` (text
+    mode), ``HASH *NAME`` (binary mode, ``sha256sum -b``) or ``SHA256 (NAME) = HASH``
+    (``sha256sum --tag``)."""
     expected: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path} cannot be read as text ({exc}); restore the model directory") from None
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        digest, _, name = line.partition(" ")
-        name = name[1:] if name[:1] in (" ", "*") else name
-        if len(digest) != 64 or not name:
+        tagged = _TAGGED.fullmatch(line.strip())
+        if tagged:
+            name, digest = tagged.group(1), tagged.group(2)
+        else:
+            digest, _, name = line.partition(" ")
+            name = name[1:] if name[:1] in (" ", "*") else name
+        if not _HEX.fullmatch(digest) or not name:
             raise ModelError(
                 f"{path} line {number} is not a 'HASH  FILE' checksum line: {line[:80]!r}; restore the "
                 "model directory from a clean copy"

@@ -94,6 +94,7 @@ class ModelConfig:
                 raise ModelError(
                     f"{source} lacks the field {required!r}: re-train or restore the model directory"
                 )
+        _check_rules(values, source)
         extra = {k: v for k, v in data.items() if k not in known}
         return cls(**values, extra=extra)
 
@@ -172,6 +173,30 @@ def _field(name: str, value: Any, source: str | Path) -> Any:
     if name == "ensemble":
         return _ensemble(value, bad)
     raise AssertionError(f"unhandled config field {name}")  # a field added without a parser
+
+
+def _check_rules(values: dict[str, Any], source: str | Path) -> None:
+    """The rules between fields: windows longer than their overlap, probabilities in [0, 1]."""
+    defaults = {f.name: f.default for f in fields(ModelConfig)}
+    max_tokens = values.get("max_tokens", defaults["max_tokens"])
+    min_overlap = values.get("min_overlap", defaults["min_overlap"])
+    if max_tokens - 2 <= min_overlap:  # a window holds max_tokens - 2 text tokens ([CLS], [SEP])
+        raise ModelError(
+            f"{source}: field 'max_tokens' ({max_tokens}) must exceed 'min_overlap' ({min_overlap}) "
+            "by more than 2, or windows cannot advance; re-train or restore the model directory"
+        )
+    # threshold: 0 would mark every token, 1 none; the other two may exceed 1, which turns them off
+    ranges = {"threshold": (0.0, 1.0, "strictly between 0 and 1"), "token_blend": (0.0, 1.0, "in [0, 1]")}
+    for name in _FLOATS:
+        value = values.get(name)
+        if value is None:
+            continue
+        low, high, said = ranges.get(name, (0.0, math.inf, "0 or more"))
+        if not (low < value < high if name == "threshold" else low <= value <= high):
+            raise ModelError(
+                f"{source}: field {name!r} must be {said}, got {value!r}; "
+                "re-train or restore the model directory"
+            )
 
 
 def _ensemble(value: Any, bad: Any) -> EnsembleSpec:

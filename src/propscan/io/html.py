@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from ..errors import InputError, require
+from ..text import clean_text
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 
@@ -37,6 +38,8 @@ def extract(html: str | bytes, url: str | None = None) -> Extracted:
     Raises InputError when the page holds no article text, e.g. an empty page or a page of links.
     """
     trafilatura = _trafilatura()
+    if isinstance(html, str):  # the input contract: lxml stops at a lone surrogate, dropping the rest
+        html = clean_text(html, "the HTML page")
     if not html.strip():
         raise InputError("the HTML page is empty; give a page with an article in it")
     try:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import FetchError, InputError
+from ..text import clean_meta, clean_text
 from .html import HTML_SUFFIXES, extract
 from .records import STDIN, TABLE_SUFFIXES, Record, is_url, record_id
 from .tables import count_rows, read_table
@@ -144,19 +145,25 @@ def _parse_line(path: Path, number: int, raw: bytes) -> Record:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         return Record(default_id, source, None, f"line is not valid JSON: {exc.msg} (column {exc.colno})")
+    except RecursionError:
+        return Record(default_id, source, None, "line is not usable JSON: it is nested too deeply")
+    except ValueError:  # json.loads refuses integers of more than 4,300 digits (Python's int limit)
+        reason = "line is not usable JSON: it holds a number of more than 4,300 digits; write it as a string"
+        return Record(default_id, source, None, reason)
     if not isinstance(obj, dict):
         return Record(default_id, source, None, 'line must be a JSON object like {"id": ..., "text": ...}')
     text = obj.get("text")
     if not isinstance(text, str):
         got = "missing" if "text" not in obj else f"a {type(text).__name__}"
         return Record(default_id, source, None, f"'text' must be a string, got {got}")
-    meta = {k: v for k, v in obj.items() if k not in ("id", "text") and isinstance(v, str | int | float)}
+    meta = clean_meta({k: v for k, v in obj.items() if k not in ("id", "text")})
     raw_id = obj.get("id")
     if raw_id is None:
-        return Record(default_id, source, text, meta=meta)
+        return Record(default_id, source, clean_text(text), meta=meta)
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
-        return Record(default_id, source, None, f"'id' must be a string or an integer, got {raw_id!r}")
-    return Record(str(raw_id), source, text, meta=meta)
+        shown = repr(raw_id) if len(repr(raw_id)) <= 80 else f"a {type(raw_id).__name__}"
+        return Record(default_id, source, None, f"'id' must be a string or an integer, got {shown}")
+    return Record(clean_text(str(raw_id)), source, clean_text(text), meta=meta)
 
 
 def _dir_files(path: Path) -> list[Path]:
@@ -185,7 +192,7 @@ def _read_stdin(stream: BinaryIO | None) -> Record:
         stream = getattr(sys.stdin, "buffer", None)
     data: bytes | str = stream.read() if stream is not None else sys.stdin.read()
     if isinstance(data, str):
-        return Record("stdin", "<stdin>", data)
+        return Record("stdin", "<stdin>", clean_text(data))
     text, error = _decode(data)
     return Record("stdin", "<stdin>", text, error)
 

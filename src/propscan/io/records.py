@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..document import Document
+from ..errors import InputError, InvalidSpanError
 
 STDIN = "-"
 TABLE_SUFFIXES = frozenset({".csv", ".parquet"})  # read by .tables
 CHUNK = 64  # records analysed per call, so memory stays bounded on huge inputs
 _ARTICLE = re.compile(r"article(\d+)\.txt")
+_BAD_INPUT = (InputError, InvalidSpanError)  # what a detector raises for a text, not for its model
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Analyzer(Protocol):
         min_score: float | None = ...,
         token_threshold: float | None = ...,
         progress: Callable[[int], None] | None = ...,
+        progress_chars: Callable[[int], None] | None = ...,
     ) -> list[Document]: ...
 
 
@@ -83,38 +86,57 @@ def analyze_records(
     min_score: float | None = None,
     token_threshold: float | None = None,
     progress: Callable[[int], None] | None = None,
+    progress_chars: Callable[[int], None] | None = None,
     chunk: int = CHUNK,
 ) -> Iterator[tuple[Record, Document | None]]:
     """Each record with its Document (None for an error record), in input order. ``chunk`` records
     are analysed per ``analyze_many`` call; a blank text gets an empty Document without a model
-    call. ``progress(n)`` counts every record, analysed or not."""
+    call. ``progress(n)`` counts every record, analysed or not; ``progress_chars(n)``, passed on to
+    ``analyze_many`` when given, the characters analysed. A text the detector refuses
+    (``InputError``) becomes an error record; the others are still analysed."""
+    options: dict[str, Any] = {
+        "min_score": min_score,
+        "token_threshold": token_threshold,
+        "progress": progress,
+    }
+    if batch_size is not None:  # else the detector's own default, the one source of truth
+        options["batch_size"] = batch_size
+    if progress_chars is not None:
+        options["progress_chars"] = progress_chars
 
     def analyze(texts: list[str]) -> list[Document]:
-        if not texts:
-            return []
-        if batch_size is None:  # the detector's own default, the one source of truth
-            return detector.analyze_many(
-                texts, min_score=min_score, token_threshold=token_threshold, progress=progress
-            )
-        return detector.analyze_many(
-            texts,
-            batch_size=batch_size,
-            min_score=min_score,
-            token_threshold=token_threshold,
-            progress=progress,
-        )
+        return detector.analyze_many(texts, **options) if texts else []
 
     pending = iter(records)
     while group := list(islice(pending, chunk)):
         todo = [r.text for r in group if r.text is not None and r.text.strip()]
-        docs = iter(analyze(todo))
-        for record in group:
-            if record.text is None:
-                yield record, None
-            else:
-                yield record, attach(record, next(docs) if record.text.strip() else Document(record.text))
+        try:
+            docs = iter(analyze(todo))
+        except _BAD_INPUT:
+            yield from _one_by_one(analyze, group)  # a text the detector refuses fails alone
+        else:
+            for record in group:
+                if record.text is None:
+                    yield record, None
+                else:
+                    yield record, attach(record, next(docs) if record.text.strip() else Document(record.text))
         if progress is not None:
             progress(len(group) - len(todo))  # error and blank records, which the detector never saw
+
+
+def _one_by_one(
+    analyze: Callable[[list[str]], list[Document]], group: list[Record]
+) -> Iterator[tuple[Record, Document | None]]:
+    for record in group:
+        if record.text is None or not record.text.strip():
+            yield record, None if record.text is None else attach(record, Document(record.text))
+            continue
+        try:
+            (doc,) = analyze([record.text])
+        except _BAD_INPUT as exc:
+            yield replace(record, text=None, error=f"cannot be analysed: {exc.message}"), None
+        else:
+            yield record, attach(record, doc)
 
 
 __all__ = [

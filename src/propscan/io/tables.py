@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import require
+from ..text import clean_meta, clean_text
 from .records import TABLE_SUFFIXES, Record
 
 # Articles are long: lift the csv module's 128 KiB field limit so a long article is not an error.
@@ -86,7 +87,13 @@ def read_parquet(path: Path) -> Iterator[Record]:
         return
     number = 0
     for group in range(table.num_row_groups):
-        for row in table.read_row_group(group).to_pylist():
+        try:
+            rows = table.read_row_group(group).to_pylist()
+        except (OSError, ValueError) as exc:  # a damaged row group: its rows are unknown, the rest are read
+            where = f"{path.stem}:group{group + 1}"
+            yield Record(where, f"{path}:{where}", None, f"row group {group + 1} is not readable: {exc}")
+            continue
+        for row in rows:
             number += 1
             yield _row_record(path, number, row, None)
 
@@ -98,22 +105,20 @@ def _row_record(path: Path, number: int, row: dict[str, Any], where: str | None)
     if text is None or (not isinstance(text, str)):
         got = "empty (null)" if text is None else f"a {type(text).__name__}"
         return Record(default_id, source, None, f"'text' must be a string, got {got}")
-    if _has_bad_bytes(text):
-        place = f" ({where})" if where else ""
-        return Record(default_id, source, None, f"'text' is not valid UTF-8{place}")
+    # a bad byte in any column fails the row with the column's name: a row is never kept with
+    # one of its fields silently dropped
+    place = f" ({where})" if where else ""
+    for key, value in row.items():
+        if isinstance(value, str) and _has_bad_bytes(value):
+            return Record(default_id, source, None, f"{key!r} is not valid UTF-8{place}")
     raw_id = row.get("id")
     record_id = default_id if raw_id is None or raw_id == "" else str(raw_id)
-    if _has_bad_bytes(record_id):
-        return Record(default_id, source, None, "'id' is not valid UTF-8")
-    meta = {}
+    fields: dict[str, Any] = {}
     for key, value in row.items():
         if key in ("id", "text") or key is None or value is None or value == "":
             continue
-        if isinstance(value, dt.date | dt.datetime):
-            value = value.isoformat()
-        if isinstance(value, str | int | float) and not (isinstance(value, str) and _has_bad_bytes(value)):
-            meta[key] = value
-    return Record(record_id, source, text, meta=meta)
+        fields[key] = value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+    return Record(clean_text(record_id), source, clean_text(text), meta=clean_meta(fields))
 
 
 def _no_text_column(path: Path, columns: Sequence[str]) -> Record:

@@ -9,16 +9,20 @@ differently). HTTPS still verifies the certificate against the host name.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import string
+import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from .._version import __version__
 from ..errors import FetchError, InputError
+from ..text import clean_text
 from .html import extract, require_html_extra
 from .records import Record, is_url
 
@@ -41,12 +45,15 @@ def fetch_url(
 ) -> Record:
     """The main text of the page at ``url`` as a Record (``meta``: ``title``, final ``url``).
 
-    ``timeout`` bounds the whole fetch, redirects included; a page over ``max_bytes`` is refused.
-    Loopback, private, link-local and other non-public addresses are refused unless
-    ``allow_private`` (for an intranet deployment). Raises FetchError with the 4xx to answer.
+    ``timeout`` bounds the whole fetch, redirects included, whatever the peer does: at the
+    deadline the connection is shut, even in the middle of a read of headers or body that a slow
+    server drips. A page over ``max_bytes`` is refused. Loopback, private, link-local and other
+    non-public addresses are refused unless ``allow_private`` (for an intranet deployment).
+    Raises FetchError with the 4xx to answer.
     """
     require_html_extra()
     deadline = time.monotonic() + timeout
+    url = clean_text(url, "the URL")
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         target = _parse(current)
@@ -64,6 +71,12 @@ def fetch_url(
     raise FetchError(f"{url} redirected more than {MAX_REDIRECTS} times; give the final address", 424)
 
 
+def check_url(url: str) -> None:
+    """Raise FetchError 422 unless ``url`` is a well-formed http(s) URL with a host: the checks
+    that need no network, which a server makes before a fetch waits for a thread."""
+    _parse(clean_text(url, "the URL"))
+
+
 def _parse(url: str) -> _Target:
     try:
         parts = urlsplit(url.strip())
@@ -75,10 +88,16 @@ def _parse(url: str) -> _Target:
         raise FetchError(f"only http:// and https:// URLs can be fetched, got {url!r}", 422)
     if not parts.hostname:
         raise FetchError(f"the URL {url!r} names no host", 422)
+    try:  # a non-ASCII name is looked up and sent in its ASCII (IDNA) form
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise FetchError(f"the URL {url!r} names a host that is not a valid domain name", 422) from None
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return _Target(scheme, parts.hostname, port or (443 if scheme == "https" else 80), path)
+    # spaces, control and non-ASCII characters percent-encoded; what is already encoded kept
+    path = quote(path, safe=string.punctuation)
+    return _Target(scheme, host, port or (443 if scheme == "https" else 80), path)
 
 
 def is_public(address: IPAddress) -> bool:
@@ -117,33 +136,38 @@ def _get(target: _Target, address: str, deadline: float, max_bytes: int) -> tupl
         "Accept-Encoding": "identity",
     }
     conn = _Connection(target, address, _remaining(deadline, target.host))
+    # every blocking call below is bounded by the socket timeout; the watchdog bounds their sum
+    watchdog = threading.Timer(_remaining(deadline, target.host), conn.expire)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         conn.request("GET", target.path, headers=headers)
-        sock = conn.sock  # http.client drops conn.sock once the body is read to its end
         response = conn.getresponse()
         found = {k.lower(): v for k, v in response.getheaders()}
         if response.status in (301, 302, 303, 307, 308) or response.status >= 400:
             return response.status, found, b""
         length = found.get("content-length", "")
-        if length.isdigit() and int(length) > max_bytes:
+        if length.isascii() and length.isdigit() and int(length) > max_bytes:
             raise _too_large(target, max_bytes)
         body = bytearray()
         while not response.isclosed():
-            sock.settimeout(_remaining(deadline, target.host))  # bounds a slow drip, not each read
             chunk = response.read(_CHUNK)
             if not chunk:
                 break
             body += chunk
             if len(body) > max_bytes:
                 raise _too_large(target, max_bytes)
+        if conn.expired.is_set():  # the body ended because the watchdog shut the connection
+            raise TimeoutError
         return response.status, found, bytes(body)
-    except TimeoutError:
-        raise FetchError(f"fetching {target.host} timed out; try again or paste the text", 408) from None
-    except ssl.SSLError as exc:
-        raise FetchError(f"TLS with {target.host} failed: {exc.reason or exc}", 424) from None
-    except (OSError, http.client.HTTPException) as exc:
+    except (TimeoutError, OSError, http.client.HTTPException, ValueError) as exc:
+        if isinstance(exc, TimeoutError) or conn.expired.is_set():
+            raise FetchError(f"fetching {target.host} timed out; try again or paste the text", 408) from None
+        if isinstance(exc, ssl.SSLError):
+            raise FetchError(f"TLS with {target.host} failed: {exc.reason or exc}", 424) from None
         raise FetchError(f"cannot fetch from {target.host}: {exc}", 424) from None
     finally:
+        watchdog.cancel()
         conn.close()
 
 
@@ -172,17 +196,35 @@ def _too_large(target: _Target, max_bytes: int) -> FetchError:
 
 
 class _Connection(http.client.HTTPConnection):
-    """An HTTP(S) connection to an already checked address, with TLS verified for the host name."""
+    """An HTTP(S) connection to an already checked address, with TLS verified for the host name,
+    that ``expire()`` shuts from another thread: a read blocked on a dripping peer then ends."""
 
     def __init__(self, target: _Target, address: str, timeout: float) -> None:
         super().__init__(target.host, target.port, timeout=timeout)
         self._address, self._tls = address, target.scheme == "https"
+        self.expired = threading.Event()
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None  # kept: http.client drops sock once a body is read
 
     def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
-        if self._tls:
-            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
-        self.sock = sock
+        if self._tls:  # handshake after the socket is known, so that expire() can cut it short too
+            sock = ssl.create_default_context().wrap_socket(
+                sock, server_hostname=self.host, do_handshake_on_connect=False
+            )
+        with self._lock:
+            self.sock = self._socket = sock
+            if self.expired.is_set():
+                raise TimeoutError
+        if isinstance(sock, ssl.SSLSocket):
+            sock.do_handshake()
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            if self._socket is not None:
+                with contextlib.suppress(OSError):  # the plain socket's shutdown, under TLS too
+                    socket.socket.shutdown(self._socket, socket.SHUT_RDWR)
 
 
-__all__ = ["MAX_REDIRECTS", "fetch_url", "is_public", "is_url"]
+__all__ = ["MAX_REDIRECTS", "check_url", "fetch_url", "is_public", "is_url"]

@@ -22,6 +22,7 @@ file (or no file) behind, never a partial one.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -40,6 +41,8 @@ from ..techniques import get
 from .report import render_report, segments, tag
 
 FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "ptc", "html")
+# a tab, and every character str.splitlines() breaks a line at
+_ROW_BREAK = re.compile("[\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 class Writer:
@@ -61,8 +64,9 @@ class JsonWriter(Writer):
         self._count = 0
 
     def write(self, doc: Document) -> None:
+        payload = doc.to_json()  # first: a Document that cannot be written leaves the array intact
         self.stream.write("[\n" if self._count == 0 else ",\n")
-        self.stream.write(doc.to_json())
+        self.stream.write(payload)
         self._count += 1
 
     def close(self) -> None:
@@ -79,8 +83,8 @@ class PtcWriter(Writer):
         article = doc.meta.get("id")
         if article is None or str(article) == "":
             raise InputError("PTC output needs an 'id' in every document's meta")
-        for span in doc.spans:
-            self.stream.write(ptc_row(str(article), span.technique, span.start, span.end))
+        rows = [ptc_row(str(article), span.technique, span.start, span.end) for span in doc.spans]
+        self.stream.write("".join(rows))
 
 
 class HtmlWriter(Writer):
@@ -109,7 +113,13 @@ class TextWriter(Writer):
 
 
 def ptc_row(article: str, technique: str, start: int, end: int) -> str:
-    """One line of a PTC label file, newline included."""
+    """One line of a PTC label file, newline included. An id holding a tab or a line break would
+    forge rows, so it is refused."""
+    if _ROW_BREAK.search(article):
+        raise InputError(
+            f"the id {article[:80]!r} holds a tab or a line break, which PTC rows cannot carry; "
+            "use another output format or give ids without them"
+        )
     return f"{article}\t{technique}\t{start}\t{end}\n"
 
 
@@ -136,14 +146,20 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
     """
     path = Path(path)
     mode = _target_mode(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:  # name the path given, not the hidden temporary file
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         with suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -5,6 +5,7 @@ FastAPI and uvicorn are imported only here, so the core never needs them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import require
@@ -12,6 +13,7 @@ from ..errors import require
 for _module in ("fastapi", "fastapi_offline", "starlette"):  # the extra's packages, or the install line
     require("server", _module)
 
+from . import guards  # noqa: E402
 from .app import Limits, create_app  # noqa: E402
 
 
@@ -21,11 +23,14 @@ def serve(
     *,
     model: str | None = None,
     allow_private_urls: bool = False,
+    allowed_hosts: Sequence[str] = (),
     **options: Any,
 ) -> None:
-    """Load the model once and serve the app with uvicorn until interrupted."""
+    """Load the model once and serve the app with uvicorn until interrupted. On a loopback
+    ``host`` the app answers only the loopback names and ``allowed_hosts`` (DNS rebinding)."""
     uvicorn: Any = require("server", "uvicorn")
-    app = create_app(model=model, allow_private_urls=allow_private_urls, **options)
+    hosts = guards.allowed_hosts(host, allowed_hosts)
+    app = create_app(model=model, allow_private_urls=allow_private_urls, allowed_hosts=hosts, **options)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

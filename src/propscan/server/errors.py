@@ -3,9 +3,6 @@ bad input (never a 500), and request bodies are capped before they are read into
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import InputError, InvalidSpanError, MissingExtraError, PropscanError
+from .guards import SECURITY_HEADERS, send_json
 
 
 class ApiError(Exception):
@@ -63,13 +61,33 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(_: Request, exc: Exception) -> JSONResponse:
-        # a bug, not bad input (bad input is answered above); still answer JSON, and it is logged
-        return error_response(500, "E-INTERNAL", "internal error; please report it with the request")
+        # a bug, not bad input (bad input is answered above); still answer JSON, and it is logged.
+        # This handler runs outside the middleware, so it sets the security headers itself.
+        response = error_response(500, "E-INTERNAL", "internal error; please report it with the request")
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        unreadable = _unreadable_body(exc)
+        if unreadable is not None:
+            return error_response(422, "E-REQUEST", unreadable)
         code = "E-TOO-LARGE" if isinstance(exc, _TooLarge) else f"E-HTTP-{exc.status_code}"
         return error_response(exc.status_code, code, str(exc.detail))
+
+
+def _unreadable_body(exc: HTTPException) -> str | None:
+    """The 422 message for a body FastAPI could not decode (it answers those with a bare 400)."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None:
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the request body is not valid UTF-8 (byte {cause.start}); send JSON encoded as UTF-8"
+    if isinstance(cause, RecursionError):
+        return "the request body is JSON nested too deeply"
+    if isinstance(cause, ValueError):
+        return "the request body holds a number of more than 4,300 digits; send it as a string"
+    return f"the request body cannot be read as JSON ({type(cause).__name__})"
 
 
 class _TooLarge(HTTPException):
@@ -103,10 +121,10 @@ class BodyLimit:
             try:
                 too_big = int(declared) > self.max_bytes
             except ValueError:
-                await _send_error(send, 400, "E-REQUEST", "the Content-Length header is not a number")
+                await send_json(send, 400, "E-REQUEST", "the Content-Length header is not a number")
                 return
             if too_big:
-                await _send_error(send, 413, "E-TOO-LARGE", too_large_message(self.max_bytes))
+                await send_json(send, 413, "E-TOO-LARGE", too_large_message(self.max_bytes))
                 return
         received = 0
         started = False
@@ -129,14 +147,4 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracked_send)
         except _TooLarge:
             if not started:
-                await _send_error(send, 413, "E-TOO-LARGE", too_large_message(self.max_bytes))
-
-
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    body = json.dumps({"error": {"code": code, "message": message}}).encode()
-    headers: list[Any] = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+                await send_json(send, 413, "E-TOO-LARGE", too_large_message(self.max_bytes))

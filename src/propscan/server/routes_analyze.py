@@ -64,6 +64,13 @@ async def classify(req: ClassifyRequest, app: State) -> JSONResponse:
     """The technique of each given span (the SemEval TC task); each span's score is the
     probability of its technique. Spans come back in input order."""
     app.check_text(req.text)
+    if len(req.spans) > app.limits.max_classify_spans:
+        raise ApiError(
+            413,
+            "E-TOO-MANY",
+            f"{len(req.spans):,} spans in one call, over the limit of {app.limits.max_classify_spans:,}; "
+            "split them over several calls",
+        )
     offsets = [(s.start, s.end) if isinstance(s, SpanIn) else s for s in req.spans]
     spans: list[Span] = await run_in_threadpool(app.detector.classify_spans, req.text, offsets)
     doc = Document(req.text, spans, {"model": app.detector.name})

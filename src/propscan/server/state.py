@@ -4,7 +4,6 @@ limits and the URL fetcher; and how an article given as text, URL or HTML become
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from ..document import Document
 from ..io.records import Record, attach
+from ..io.url import check_url
 from .batcher import MicroBatcher
 from .errors import ApiError
-
-Fetch = Callable[..., Record]  # fetch(url, *, allow_private: bool) -> Record, like io.url.fetch_url
+from .guards import Fetch, FetchPool
 
 
 @dataclass(frozen=True)
@@ -26,6 +25,7 @@ class Limits:
     max_body_bytes: int = 2_000_000  # any request body -> 413
     max_text_chars: int = 500_000  # one text, pasted or extracted -> 413 (about 100 pages)
     max_batch_texts: int = 64  # texts per /v1/analyze/batch call -> 413
+    max_classify_spans: int = 1_000  # spans per /v1/classify call (about 1 s of CPU) -> 413
 
 
 @dataclass(frozen=True)
@@ -33,18 +33,10 @@ class ServerState:
     detector: Any  # anything with the Detector interface
     batcher: MicroBatcher
     limits: Limits
-    fetch: Fetch
-    allow_private_urls: bool
+    fetch: FetchPool  # URL fetches, on threads of their own (see guards.py)
 
     def check_text(self, text: str, what: str = "text") -> str:
-        try:  # JSON can carry lone surrogates ("\ud800"), which are not text; the tokenizer fails on them
-            text.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ApiError(
-                422,
-                "E-INPUT",
-                f"{what} holds an unpaired surrogate at character {exc.start}; send valid Unicode",
-            ) from None
+        """``text`` within the limits (lone surrogates are the core's: propscan.text.clean_text)."""
         if len(text) > self.limits.max_text_chars:
             raise ApiError(
                 413,
@@ -58,7 +50,8 @@ class ServerState:
         """The Record of an article given as exactly one of ``text``, ``url`` or ``html``: its text
         and the meta it brings (an HTML page's title; a URL's source and final address)."""
         if url is not None:
-            fetched = await run_in_threadpool(self.fetch, url, allow_private=self.allow_private_urls)
+            check_url(url)  # a malformed URL is answered at once, not after waiting for a fetch thread
+            fetched = await self.fetch(url)
             if fetched.text is None:
                 raise ApiError(422, "E-INPUT", f"{url}: {fetched.error}")
             page_text = self.check_text(fetched.text, "the page's text")
