@@ -1,7 +1,7 @@
 """Quality by cross-validation over all training articles, and decisions between two recipes.
 
     python bench/quality.py --folds 5 [--recipe fast|accurate] [--set NAME=VALUE ...] --output DIR
-    python bench/quality.py --compare BASELINE_DIR CANDIDATE_DIR
+    python bench/quality.py --compare BASELINE CANDIDATE   (run directories or cv_report.json files)
 
 The first form trains K fold models of the recipe (each on the other folds' articles; resumable:
 rerun to continue), scores each fold with settings and score map chosen on the other folds only,
@@ -58,7 +58,10 @@ def main() -> None:
 
 def compare(baseline: Path, candidate: Path) -> None:
     """Fold-by-fold differences of two cross-validation runs, with a 2-SE verdict."""
-    a, b = (json.loads((d / "cv_report.json").read_text("utf-8")) for d in (baseline, candidate))
+    a, b = (
+        json.loads((d / "cv_report.json" if d.is_dir() else d).read_text("utf-8"))
+        for d in (baseline, candidate)
+    )
     if a["folds"] != b["folds"]:
         raise SystemExit(
             f"{baseline} has {a['folds']} folds, {candidate} {b['folds']}: compare runs of one K"
