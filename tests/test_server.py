@@ -65,7 +65,7 @@ def _error(response, status: int, code: str | None = None) -> str:
 
 def test_analyze_text_returns_document_json_and_honours_the_threshold(client):
     body = client.post("/v1/analyze", json={"text": "They are evil traitors."}).json()
-    assert set(body) == {"text", "spans", "meta"}
+    assert set(body) == {"text", "spans", "meta", "quotes"}
     assert [(s["start"], s["end"], s["technique"]) for s in body["spans"]] == [
         (9, 13, "Loaded_Language"),
         (14, 22, "Name_Calling,Labeling"),
