@@ -85,3 +85,75 @@ def test_an_output_with_parts_written_before_voices_reads_by_name_and_cannot_be_
     assert density > 0  # the newer chunk's columns are read by name, not by position
     with pytest.raises(InputError, match=r"2 articles of .* were analysed without looking for quotations"):
         check_voices(db, voice_dir)
+
+
+def test_stats_compare_outlets_on_the_author_voice_with_quoted_speech_beside(voice_dir):
+    from propscan.batch.stats import corpus_stats
+
+    stats = corpus_stats(voice_dir, by="outlet")
+    assert stats.voice == "author" and stats.voiced
+    bugle = {row["group"]: row for row in stats.rates}["Bugle"]
+    words = bugle["words"]
+    assert bugle["spans_per_1000"] == pytest.approx(1000 * 1 / words)  # b2's "evil" only
+    assert bugle["Name_Calling,Labeling"] == 0.0  # "traitors" is Ann Lee's word, not the Bugle's
+    quoted = {row["group"]: row for row in stats.quoted_rates}["Bugle"]
+    assert quoted["spans_per_1000"] == pytest.approx(1000 * 3 / words)
+    assert quoted["Name_Calling,Labeling"] == pytest.approx(1000 / words)
+    voices = {row["group"]: row for row in stats.voices}
+    rates = voices["Bugle"]["spans_per_1000"]
+    assert rates["author"] + rates["quoted"] == pytest.approx(rates["all"])
+    assert voices["Bugle"]["quoted_share"] == 0.75 and voices["Star"]["quoted_share"] == 0.0
+    assert voices["Star"]["density"]["author"] == pytest.approx(voices["Star"]["density"]["all"])
+    assert sum(r["articles"] for r in stats.histogram) == sum(r["quoted"] for r in stats.histogram) == 4
+    assert {(r["text"], r["count"]) for r in stats.top_spans} == {("evil", 2)}  # b2 and s1, not b1
+    january = stats.trend[0]
+    assert january["month"] == "2021-01" and january["spans_per_1000"] == 0.0
+    assert january["by_voice"]["quoted"] == january["by_voice"]["all"] > 0
+
+
+def test_stats_of_one_voice_and_of_all_spans(voice_dir):
+    from propscan.batch.stats import corpus_stats
+
+    quoted = corpus_stats(voice_dir, voice="quoted", min_count=1)
+    assert quoted.voice == "quoted" and quoted.voices == [] and quoted.quoted_rates == []
+    assert {r["text"] for r in quoted.top_spans} == {"evil", "traitors", "disaster"}
+    every = corpus_stats(voice_dir, voice="all")
+    bugle = {row["group"]: row for row in every.rates}["Bugle"]
+    assert bugle["spans_per_1000"] == pytest.approx(1000 * 4 / bugle["words"])
+    assert "quoted" not in every.histogram[0] and "by_voice" not in every.trend[0]
+    with pytest.raises(InputError, match="unknown voice 'narrator'; use one of: author, quoted, all"):
+        corpus_stats(voice_dir, voice="narrator")
+
+
+def test_stats_of_an_output_without_voices_count_every_span_and_refuse_a_voice(voice_dir):
+    from propscan.batch.stats import corpus_stats
+
+    _as_before_voices(voice_dir, 0)
+    _as_before_voices(voice_dir, 1)
+    stats = corpus_stats(voice_dir)
+    assert (stats.voice, stats.voiced, stats.voices) == ("all", False, [])
+    with pytest.raises(InputError, match="without looking for quotations"):
+        corpus_stats(voice_dir, voice="author")
+
+
+def test_cli_stats_says_which_voice_it_compares_and_refuses_a_bad_voice(voice_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from propscan.cli import app
+
+    runner = CliRunner()
+    report = tmp_path / "stats.html"
+    shown = runner.invoke(app, ["stats", str(voice_dir), "--html", str(report)], env={"COLUMNS": "120"})
+    assert shown.exit_code == 0, shown.stderr
+    assert "compared on the author's voice" in shown.stdout and "Whose words, by outlet" in shown.stdout
+    assert "Spans per 1,000 words by outlet, the author's voice" in shown.stdout
+    page = report.read_text("utf-8")
+    assert "Technique mix, outlets compared on the author&#x27;s voice" in page and page.count("<svg") == 4
+    assert "Technique mix, quoted speech" in page  # the second panel of the mix plot
+    one = runner.invoke(app, ["stats", str(voice_dir), "--voice", "quoted"], env={"COLUMNS": "120"})
+    assert "by outlet, quoted speech" in one.stdout and "Whose words" not in one.stdout
+    bad = runner.invoke(app, ["stats", str(voice_dir), "--voice", "nonsense"], env={"COLUMNS": "200"})
+    assert bad.exit_code == 2 and "'author', 'quoted', 'all'" in bad.stderr
+    _as_before_voices(voice_dir, 0)
+    old = runner.invoke(app, ["stats", str(voice_dir), "--voice", "author"])
+    assert old.exit_code == 2 and "without looking for quotations" in old.stderr

@@ -28,7 +28,6 @@ from typing import Any
 from ..document import VOICES, Document
 from ..errors import require
 from ..io.records import Record
-from ..quotes.voice import Voice
 from ..techniques import LABELS
 
 META_COLUMNS = ("outlet", "url", "published", "title")
@@ -43,7 +42,7 @@ def count_column(label: str) -> str:
 
 COUNT_COLUMNS: dict[str, str] = {label: count_column(label) for label in LABELS}
 # voice -> (its span count column, its density column) in articles
-VOICE_COLUMNS: dict[Voice, tuple[str, str]] = {v: (f"spans_{v}", f"density_{v}") for v in VOICES}
+VOICE_COLUMNS: dict[str, tuple[str, str]] = {v: (f"spans_{v}", f"density_{v}") for v in VOICES}
 
 
 def _schemas() -> dict[str, Any]:
@@ -115,7 +114,8 @@ def output_tables(
         art["spans"].append(summary.span_count)
         art["density"].append(summary.density)
         voiced = all(span.voice is not None for span in doc.spans)  # else quotations were not looked for
-        for voice, (count, density) in VOICE_COLUMNS.items():
+        for voice in VOICES:
+            count, density = VOICE_COLUMNS[voice]
             part = doc.summary(top=0, voice=voice) if voiced else None
             art[count].append(None if part is None else part.span_count)
             art[density].append(None if part is None else part.density)
