@@ -5,10 +5,16 @@ that follow it, and speaker names holding markup shown as text."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from conftest import FakeDetector
 from propscan.document import Document, Span
 from propscan.io.report import render_report
 from propscan.quotes import Quote
-from test_browser import PAYLOADS, _analyze, _techniques, context, live_url, page, shots  # noqa: F401
+from test_browser import PAYLOADS, _analyze, _serve, _techniques, context, live_url, page, shots  # noqa: F401
 
 VOICES_ARTICLE = (
     "Harbour deal passes\n\n“These evil traitors have sold our town,” said Ann Lee, who chairs the "
@@ -113,3 +119,45 @@ def test_a_report_without_voices_has_no_voice_toggle(page, tmp_path, overlap_doc
     page.wait_for_selector(".ps-span")
     assert page.locator(".ps-author-only").count() == 0 and page.locator(".ps-quote").count() == 0
     assert "quoted" not in page.inner_text(".ps-stats")
+
+
+@pytest.fixture(scope="module")
+def voice_corpus_url(tmp_path_factory) -> Iterator[str]:
+    """A server browsing a batch output whose articles quote people."""
+    pytest.importorskip("duckdb", reason="the batch extra is not installed")
+    from propscan.batch import run_batch
+    from propscan.server import create_app
+    from test_voice_corpus import VOICE_ARTICLES
+
+    root = tmp_path_factory.mktemp("voice-corpus")
+    rows = [dict(zip(("id", "outlet", "published", "text"), r, strict=True)) for r in VOICE_ARTICLES]
+    (root / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    run_batch([str(root / "feed.jsonl")], root / "out", detector=FakeDetector())
+    yield from _serve(create_app(FakeDetector(), corpus=root / "out"))
+
+
+def test_corpus_browser_filters_by_voice_and_opens_an_article_with_its_quotations(
+    page, voice_corpus_url, shots
+):
+    page.goto(voice_corpus_url + "/corpus")
+    page.select_option("select[name=voice]", "author")
+    page.select_option("select[name=technique]", "Exaggeration,Minimisation")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/corpus?*voice=author*")
+    assert page.locator("tbody tr").count() == 1  # s1: b2's disaster is the mayor's word
+    assert "using exaggeration / minimisation in the author's own words: 1–1 of 1" in page.inner_text("body")
+    page.screenshot(path=str(shots / "corpus-voice.png"), full_page=True)
+    page.select_option("select[name=voice]", "quoted")
+    page.click("button[type=submit]")
+    page.wait_for_url("**voice=quoted*")
+    page.click("tbody a")
+    page.wait_for_selector(".ps-doc")
+    assert page.inner_text(".ps-quote") == "the plan was a " and page.locator(".ps-author-only").count() == 1
+    page.locator(".ps-in-quote").hover()
+    assert "quoted: Tom Reed" in page.inner_text(".ps-tooltip")
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(shots / "corpus-article-voice.png"), full_page=True)
+    page.click(".ps-back a")
+    page.wait_for_url("**voice=quoted*")
+    assert page.input_value("select[name=voice]") == "quoted"
+    assert page.problems == []

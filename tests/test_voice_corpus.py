@@ -157,3 +157,74 @@ def test_cli_stats_says_which_voice_it_compares_and_refuses_a_bad_voice(voice_di
     _as_before_voices(voice_dir, 0)
     old = runner.invoke(app, ["stats", str(voice_dir), "--voice", "author"])
     assert old.exit_code == 2 and "without looking for quotations" in old.stderr
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"voice": "author"}, ["s1", "b2"]),
+        ({"voice": "quoted"}, ["b2", "b1"]),
+        ({"voice": "author", "technique": "Exaggeration,Minimisation"}, ["s1"]),  # b2's is the mayor's
+        ({"voice": "quoted", "technique": "Exaggeration,Minimisation"}, ["b2"]),
+        ({"voice": "author", "outlet": "Bugle"}, ["b2"]),
+    ],
+)
+def test_the_corpus_filters_articles_by_the_voice_of_their_spans(voice_dir, filters, expected):
+    from propscan.batch.corpus import Corpus, Filters
+
+    assert [a["id"] for a in Corpus(voice_dir).search(Filters(**filters)).articles] == expected
+
+
+def test_a_corpus_article_opens_with_its_voices_speakers_and_quotations(voice_dir):
+    from propscan.batch.corpus import Corpus
+
+    corpus = Corpus(voice_dir)
+    assert corpus.facets()["voices"] is True
+    doc = corpus.document("b2")
+    assert [(s.text, s.voice, s.speaker) for s in doc.spans] == [
+        ("disaster", "quoted", "Tom Reed"),
+        ("evil", "author", None),
+    ]
+    assert [(doc.text[q.start : q.end], q.speaker) for q in doc.quotes] == [
+        ("the plan was a disaster", "Tom Reed")
+    ]
+
+
+def test_the_voice_filter_refuses_a_bad_voice_and_an_output_without_voices(voice_dir):
+    from propscan.batch.corpus import Corpus, Filters
+
+    with pytest.raises(InputError, match="unknown voice 'mine'; use one of: author, quoted"):
+        Filters(voice="mine")
+    _as_before_voices(voice_dir, 0)
+    corpus = Corpus(voice_dir)
+    assert corpus.facets()["voices"] is False
+    with pytest.raises(InputError, match="without looking for quotations"):
+        corpus.search(Filters(voice="author"))
+    old = corpus.document("b1")  # written before voices: shown as it was, without quotations
+    assert {s.voice for s in old.spans} == {None} and old.quotes == []
+
+
+@pytest.fixture
+def client(voice_dir):
+    pytest.importorskip("fastapi", reason="needs the server extra")
+    from fastapi.testclient import TestClient
+
+    from propscan.server import create_app
+
+    return TestClient(create_app(FakeDetector(), corpus=voice_dir))
+
+
+def test_the_corpus_api_and_page_filter_by_voice_and_answer_422_to_a_bad_one(client):
+    found = client.get("/v1/corpus/articles", params={"voice": "quoted", "technique": "Loaded_Language"})
+    assert [a["id"] for a in found.json()["articles"]] == ["b1"]
+    bad = client.get("/v1/corpus/articles", params={"voice": "narrator"})
+    assert bad.status_code == 422 and "use one of: author, quoted" in bad.json()["error"]["message"]
+    page = client.get("/corpus", params={"voice": "author"})
+    assert page.status_code == 200 and "<select name='voice'>" in page.text
+    assert "<option value='author' selected>" in page.text
+    assert "Articles with spans in the author&#x27;s own words: 1–2 of 2." in page.text
+    assert client.get("/corpus", params={"voice": "narrator"}).status_code == 422
+    article = client.get("/v1/corpus/articles/b1").json()
+    assert article["quotes"][0]["speaker"] == "Ann Lee" and article["spans"][0]["voice"] == "quoted"
+    link = client.get("/corpus", params={"voice": "quoted"}).text
+    assert "back=voice%3Dquoted" in link  # an article opened from the list goes back to it
