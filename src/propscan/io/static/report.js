@@ -230,7 +230,9 @@
       var counts = {};
       spans.forEach(function (s) { counts[s.technique] = (counts[s.technique] || 0) + 1; });
       var quoted = spans.filter(function (s) { return s.voice === "quoted"; }).length;
-      var voice = state.authorOnly ? " in the author's voice" : voiced ? " (" + quoted + " in quoted speech)" : "";
+      // a document whose quotations were not looked for (older JSON) says nothing of voices
+      var known = view.doc.spans.some(function (s) { return s.voice === "author" || s.voice === "quoted"; });
+      var voice = !known ? "" : state.authorOnly ? " in the author's voice" : " (" + quoted + " in quoted speech)";
       view.stats.textContent = plural(spans.length, "span") + " shown" + voice + " \u00b7 propaganda density " +
         pct(density(view.doc.text, spans)) + " of non-space characters";
       var labels = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; });
@@ -336,7 +338,7 @@
     closedForPrint.forEach(function (d) { d.open = false; });
   });
 
-  window.Propscan = { render: render, segments: segments, visible: visible, plural: plural, whose: whose };
+  window.Propscan = { render: render, segments: segments, visible: visible, plural: plural };
 
   var embedded = document.getElementById("propscan-data");
   if (embedded) {
