@@ -1,7 +1,7 @@
 """Speed of propscan against a plain transformers token-classification pipeline, in one run.
 
     python bench/speed.py [--model fast|accurate|PATH] [--articles ../shared/ptc/test-articles]
-                          [--no-pipeline] [--no-huge]
+                          [--no-pipeline] [--no-huge] [--rounds N]
 
 Targets on a 2-core laptop-class CPU: fast >= 15 articles/s, accurate >= 2 articles/s.
 
@@ -13,6 +13,12 @@ differently loaded machine can be compared), and the same throughput for
 transformers' pipeline("token-classification") on an encoder of the same architecture and size
 (torch, fp32, all cores), as a ratio. The pipeline needs the `train` extra. The 10 MB text takes
 about half an hour with `accurate`: --no-huge skips it.
+
+It also prints what finding quotations and span voices costs (engine.attribution.attribute, the
+step every Document goes through at the end of analyze): in each of --rounds rounds,
+Detector.analyze_many over the articles, then attribute over its Documents, interleaved so that
+both see the same load; the share is attribute's time over analyze_many's time without it.
+Target: at most 5% of `fast`'s analyze time.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEFAULT_ARTICLES = HERE.parent.parent / "shared" / "ptc" / "test-articles"
 TARGETS = {"fast": 15.0, "accurate": 2.0}  # articles/s on this project's 2-core reference machine
+ATTRIBUTION_TARGET = 0.05  # quotation finding may add at most 5% to fast's analyze time
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -72,6 +79,23 @@ def propscan_throughput(det: object, texts: list[str]) -> tuple[float, float]:
     det.analyze_many(texts)
     dt = time.perf_counter() - t0
     return len(texts) / dt, n_tokens / dt
+
+
+def attribution_share(det: object, texts: list[str], rounds: int) -> list[tuple[float, float]]:
+    """(analyze_many seconds, attribute seconds) per round, interleaved: each round analyses the
+    articles (attribution included, as always), then times attribute alone over the results."""
+    from propscan.engine.attribution import attribute
+
+    det.analyze_many(texts[:5])  # warm-up
+    out = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        docs = det.analyze_many(texts)
+        t1 = time.perf_counter()
+        for doc in docs:
+            attribute(doc)
+        out.append((t1 - t0, time.perf_counter() - t1))
+    return out
 
 
 def machine_reference() -> float:
@@ -130,6 +154,7 @@ def main() -> None:
     parser.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES)
     parser.add_argument("--no-pipeline", action="store_true", help="skip the transformers comparison")
     parser.add_argument("--no-huge", action="store_true", help="skip the 10 MB text's peak RSS")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the attribution timing")
     args = parser.parse_args()
     texts = [p.read_text("utf-8") for p in sorted(args.articles.glob("*.txt"))]
     if not texts:
@@ -169,6 +194,17 @@ def main() -> None:
     print(
         f"machine reference (shipped fast encoder, synthetic 8x256 batch): {before:.0f} tokens/s "
         f"before, {after:.0f} after"
+    )
+    rounds = attribution_share(det, texts, args.rounds)
+    shares = sorted(attr / (total - attr) for total, attr in rounds)
+    median = shares[len(shares) // 2]
+    per_round = ", ".join(f"{attr * 1000:.0f} ms of {total:.1f} s" for total, attr in rounds)
+    met = "met" if median <= ATTRIBUTION_TARGET else "MISSED"
+    print(
+        f"quotations and span voices (attribute): median {100 * median:.1f}% added to analyze "
+        f"(range {100 * shares[0]:.1f}-{100 * shares[-1]:.1f}% over {len(rounds)} interleaved rounds: "
+        f"{per_round}; {1000 * min(a for _, a in rounds) / len(texts):.2f} ms per article at best) "
+        f"(target <= {100 * ATTRIBUTION_TARGET:.0f}%: {met})"
     )
     if args.no_pipeline:
         return

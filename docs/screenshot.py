@@ -48,7 +48,7 @@ def main() -> None:
         page.click("#example")
         page.wait_for_selector("#results .ps-span")
         page.evaluate("const t = document.querySelector('#text'); t.rows = 3; t.scrollTop = 0")
-        page.locator(".ps-span").nth(1).hover()
+        page.locator(".ps-quote").first.hover()  # a quotation: its tooltip names the speaker
         page.screenshot(path=str(ROOT / "docs" / "page.png"))
         ctx.close()
     server.should_exit = True

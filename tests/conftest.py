@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from propscan.document import Document, Span
+from propscan.engine.attribution import attribute
 from propscan.errors import InvalidSpanError
 
 # keyword -> (technique, score); scores differ so threshold tests can drop one and keep another
@@ -23,7 +24,8 @@ _PATTERN = re.compile(r"\b(" + "|".join(KEYWORDS) + r")\b", re.IGNORECASE)
 
 
 class FakeDetector:
-    """Marks every keyword of KEYWORDS as its technique; records how it was called."""
+    """Marks every keyword of KEYWORDS as its technique, and finds quotations and each span's
+    voice as the Detector does; records how it was called."""
 
     def __init__(self, name: str = "fake") -> None:
         self._name = name
@@ -57,7 +59,7 @@ class FakeDetector:
             if score >= cut:
                 spans.append(Span(match.start(), match.end(), technique, score))
         self.seen.append(text)
-        return Document(text, spans, {"model": self.name})
+        return attribute(Document(text, spans, {"model": self.name}))  # as a Detector's are
 
     def analyze_many(
         self,

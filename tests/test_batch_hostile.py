@@ -194,7 +194,8 @@ def test_a_part_altered_in_place_is_found_by_its_sha256_and_recomputed(tmp_path)
     inputs, out = _finished(tmp_path)
     part = out / "spans" / "part-000002.parquet"
     data = bytearray(part.read_bytes())
-    data[len(data) // 2] ^= 0xFF  # same size, same footer: only the checksum tells
+    footer = int.from_bytes(data[-8:-4], "little")  # the metadata's length, before the closing PAR1
+    data[(len(data) - 8 - footer) // 2] ^= 0xFF  # a data byte: same size and footer, only the sha256 tells
     part.write_bytes(bytes(data))
     messages: list[str] = []
     run_batch(inputs, out, detector=FakeDetector(), chunk_size=4, on_message=messages.append)

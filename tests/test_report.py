@@ -92,3 +92,25 @@ def test_empty_report_is_still_a_valid_page():
 def test_report_says_scores_are_calibrated_probabilities(overlap_doc):
     page = render_report([overlap_doc])
     assert "uncalibrated" not in page and "calibrated probability that the span is right" in page
+
+
+SPEAKER = '<img src=x onerror=alert(3)>"\u202eMallory'
+
+
+def _speaker_doc() -> Document:
+    text = "They are evil, he said. The plan is evil."
+    quoted = Span(9, 13, "Loaded_Language", 0.5, voice="quoted", speaker=SPEAKER)
+    return Document(text, [quoted, Span(36, 40, "Loaded_Language", 0.7, voice="author")])
+
+
+def test_fragment_names_the_speaker_of_quoted_spans_as_escaped_text():
+    html = render_fragment(_speaker_doc())
+    assert "<img" not in html and "\u202e" not in html
+    assert "quoted: &lt;img src=x onerror=alert(3)&gt;&quot;[U+202E]Mallory" in html  # tag and tooltip
+    assert "2 spans (1 in quoted speech)" in html
+
+
+def test_a_speaker_holding_markup_cannot_become_markup_in_the_report():
+    page = render_report([_speaker_doc()])
+    assert page.count("<script") == 2 and "<img" not in page
+    assert _embedded(page)["documents"][0]["spans"][0]["speaker"] == SPEAKER

@@ -65,7 +65,7 @@ def _error(response, status: int, code: str | None = None) -> str:
 
 def test_analyze_text_returns_document_json_and_honours_the_threshold(client):
     body = client.post("/v1/analyze", json={"text": "They are evil traitors."}).json()
-    assert set(body) == {"text", "spans", "meta"}
+    assert set(body) == {"text", "spans", "meta", "quotes"}
     assert [(s["start"], s["end"], s["technique"]) for s in body["spans"]] == [
         (9, 13, "Loaded_Language"),
         (14, 22, "Name_Calling,Labeling"),
@@ -74,6 +74,25 @@ def test_analyze_text_returns_document_json_and_honours_the_threshold(client):
     assert [s["text"] for s in strict["spans"]] == ["evil"]
     old = client.post("/v1/analyze", json={"text": "They are evil traitors.", "threshold": 0.85}).json()
     assert [s["text"] for s in old["spans"]] == ["evil"]  # the deprecated name of token_threshold
+
+
+def test_analyze_gives_quotations_and_every_span_its_voice_and_speaker(client):
+    text = "“They are evil traitors,” said Ann Lee. The plan is a disaster."
+    body = client.post("/v1/analyze", json={"text": text}).json()
+    assert [(s["text"], s["voice"], s["speaker"]) for s in body["spans"]] == [
+        ("evil", "quoted", "Ann Lee"),
+        ("traitors", "quoted", "Ann Lee"),
+        ("disaster", "author", None),
+    ]
+    (quote,) = body["quotes"]
+    assert text[quote["start"] : quote["end"]] == "They are evil traitors," and quote["kind"] == "direct"
+    assert text[quote["speaker_start"] : quote["speaker_end"]] == "Ann Lee"
+    batch = client.post("/v1/analyze/batch", json={"texts": [text]}).json()
+    assert batch["documents"][0]["quotes"] == body["quotes"]
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert {"voice", "speaker"} <= set(schema["SpanOut"]["properties"]) and "quotes" in schema["DocumentOut"][
+        "properties"
+    ]
 
 
 def test_analyze_html_extracts_title_and_main_text(client):

@@ -7,6 +7,8 @@ import pytest
 
 spacy = pytest.importorskip("spacy", reason="needs the spacy extra: pip install 'propscan[spacy]'")
 
+from propscan.spacy_component import render  # noqa: E402  (after the importorskip)
+
 TEXT = "They said the plan is evil and corrupt.\nThe traitors of the city are cowards."
 
 
@@ -91,3 +93,26 @@ def test_displacy_view_shows_hostile_text_as_text(nlp):
     assert "<script" not in html and "<img" not in html
     assert "&lt;" in html and "onerror" in html  # shown, as escaped text
     assert "\u202e" not in html and "[U+202E]" in html  # a right-to-left override cannot reorder it
+
+
+QUOTED = "“The plan is evil and corrupt ,” said Ann Lee .\nThe traitors of the city are cowards ."
+
+
+def test_quotations_and_each_span_voice_and_speaker_are_on_the_doc(nlp, tiny_detector):
+    doc = nlp(QUOTED)
+    expected = tiny_detector.analyze(QUOTED)
+    group = doc.spans["propaganda"]
+    assert [(s._.voice, s._.speaker) for s in group] == [(s.voice, s.speaker) for s in expected.spans]
+    assert {s._.voice for s in group} == {"author", "quoted"}
+    assert ("evil", "quoted", "Ann Lee") in [(s.text, s._.voice, s._.speaker) for s in group]
+    quotes = doc.spans["quotes"]
+    assert [(q.text, q.label_, q._.speaker) for q in quotes] == [
+        ("The plan is evil and corrupt ,", "direct", "Ann Lee")
+    ]
+    assert [(q.start_char, q.end_char) for q in quotes] == [(q.start, q.end) for q in expected.quotes]
+    assert "quoted: Ann Lee" in render(doc)  # the static view tags quoted spans with their speaker
+
+
+def test_a_doc_without_quotations_gets_an_empty_quotes_group(nlp):
+    doc = nlp("nothing here .")
+    assert list(doc.spans["quotes"]) == [] and list(doc.spans["propaganda"]) == []

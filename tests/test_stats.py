@@ -57,11 +57,11 @@ def test_stats_of_a_directory_without_output_says_how_to_make_one(tmp_path):
         corpus_stats(tmp_path)
 
 
-def test_html_report_is_self_contained_with_three_plots_and_escaped_names(corpus_dir):
+def test_html_report_is_self_contained_with_four_plots_and_escaped_names(corpus_dir):
     stats = corpus_stats(corpus_dir)
-    stats.rates[0]["group"] = "<script>alert(1)</script>"
+    stats.rates[0]["group"] = stats.voices[0]["group"] = "<script>alert(1)</script>"
     page = render_html(stats)
-    assert page.count("<svg") == 3
+    assert page.count("<svg") == 4  # whose words, technique mix, trend, density
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert not re.search(r"""(src|href)=["']?https?:""", page)  # nothing fetched from the network
     assert "<script" not in page and "<link" not in page
@@ -73,7 +73,7 @@ def test_cli_stats_prints_tables_and_writes_the_report(corpus_dir, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Spans per 1,000 words by outlet" in result.stdout and "Bugle" in result.stdout
     assert "Change over time" in result.stdout
-    assert report.read_text(encoding="utf-8").count("<svg") == 3
+    assert report.read_text(encoding="utf-8").count("<svg") == 4
 
 
 def test_cli_stats_json_and_bad_group_exit_2(corpus_dir):

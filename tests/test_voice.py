@@ -7,7 +7,7 @@ import pytest
 
 from propscan import Detector, Document, Span
 from propscan.engine.attribution import attribute
-from propscan.errors import InvalidSpanError
+from propscan.errors import InputError, InvalidSpanError
 from propscan.quotes import Quote
 
 TEXT = "“They are evil traitors ,” Smith said .\nThe evil plan is the plan ."
@@ -58,3 +58,26 @@ def test_bad_quotes_or_voices_in_json_are_refused(bad: dict) -> None:
 def test_a_quote_must_fit_its_document() -> None:
     with pytest.raises(InvalidSpanError, match="does not fit"):
         Document("short", quotes=[Quote(0, 50, "direct")])
+
+
+def test_summary_of_one_voice_counts_its_spans_over_the_whole_text() -> None:
+    text = "“They are evil,” Smith said. The evil plan."
+    doc = attribute(Document(text, [Span(10, 14, "Loaded_Language", 0.9), Span(33, 37, "Doubt", 0.5)]))
+    every, author, quoted = doc.summary(), doc.summary(voice="author"), doc.summary(voice="quoted")
+    assert (author.span_count, author.counts) == (1, {"Doubt": 1})
+    assert (quoted.span_count, quoted.counts) == (1, {"Loaded_Language": 1})
+    visible = sum(not ch.isspace() for ch in text)
+    assert author.density == pytest.approx(4 / visible) and quoted.density == pytest.approx(4 / visible)
+    assert author.density + quoted.density == pytest.approx(every.density)
+    assert [s.text for s in quoted.top_sentences] == ["“They are evil,” Smith said."]
+
+
+def test_summary_of_a_voice_refuses_an_unknown_voice_and_a_document_without_voices() -> None:
+    doc = attribute(Document("They are evil.", [Span(9, 13, "Loaded_Language", 0.9)]))
+    with pytest.raises(InputError, match="use one of: author, quoted"):
+        doc.summary(voice="narrator")
+    unattributed = Document("They are evil.", [Span(9, 13, "Loaded_Language", 0.9)])
+    assert unattributed.summary().span_count == 1
+    with pytest.raises(InputError, match="no voice"):
+        unattributed.summary(voice="author")
+    assert Document("Calm.").summary(voice="quoted").span_count == 0  # no span: nothing to know

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from propscan.document import Document, Span
 from propscan.errors import InputError
-from propscan.io.writers import atomic_output, highlight, open_writer, render
+from propscan.io.writers import TextWriter, atomic_output, highlight, open_writer, render
 
 
 def _write(fmt, docs):
@@ -149,3 +149,45 @@ def test_warnings_come_first_in_the_text_view():
     doc = Document("Kurz.", [], {"warnings": [{"code": "W-SHORT", "message": "a short text (1 word)"}]})
     shown = _write("text", [doc])
     assert shown.index("warning: a short text (1 word)") < shown.index("Kurz.")
+
+
+QUOTED_TEXT = "“They are evil traitors,” Smith said. The evil plan."
+
+
+def _quoted_doc():
+    from propscan.engine.attribution import attribute
+
+    spans = [Span(10, 14, "Loaded_Language", 0.9), Span(15, 23, "Name_Calling,Labeling", 0.8)]
+    return attribute(Document(QUOTED_TEXT, [*spans, Span(42, 46, "Loaded_Language", 0.9)], {"id": "q"}))
+
+
+def test_plain_text_marks_quoted_spans_with_their_speaker_and_counts_them():
+    out = io.StringIO()
+    TextWriter(out, width=200).write(_quoted_doc())
+    shown = out.getvalue()
+    assert "[evil|Loaded language 0.90, quoted: Smith]" in shown
+    assert "[traitors|Name calling 0.80, quoted: Smith]" in shown
+    assert "The [evil|Loaded language 0.90] plan." in shown  # the author's own words: no marker
+    assert "in quoted speech" in shown and "2 of 3: Smith 2" in shown
+    assert "author's voice" in shown and "1 span, density" in shown
+    rows = [line for line in shown.splitlines() if line.startswith("│ 10 ") or line.startswith("│ 42 ")]
+    assert "quoted: Smith" in rows[0] and "author" in rows[1]  # the span table's voice column
+
+
+def test_the_terminal_shows_the_quoted_marker_in_colour_too():
+    out = io.StringIO()
+    Console(file=out, force_terminal=True, color_system="truecolor", width=100).print(render(_quoted_doc()))
+    assert "Loaded language 0.90, quoted: Smith" in out.getvalue()
+
+
+def test_a_document_without_voices_shows_no_voice_rows(overlap_doc):
+    shown = _write("text", [overlap_doc])
+    assert "quoted" not in shown and "author's voice" not in shown and "voice" not in shown
+
+
+def test_speakers_and_span_texts_are_never_read_as_rich_markup():
+    text = "[red]Evil[/red] said so."
+    span = Span(0, 15, "Loaded_Language", 0.5, voice="quoted", speaker="[bold]Mallory[/bold]")
+    shown = _write("text", [Document(text, [span])])
+    assert "quoted: [bold]Mallory[/bold]" in shown and "[red]Evil[/red]" in shown
+    assert "1 of 1: [bold]Mallory[/bold] 1" in shown

@@ -7,12 +7,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from .errors import InvalidSpanError
+from .errors import InputError, InvalidSpanError
 from .quotes.quote import Quote
 from .quotes.voice import Voice
 from .techniques import LABELS, get
 from .text import clean_text, json_safe, plural, sentence_bounds
 
+VOICES: tuple[Voice, ...] = ("author", "quoted")  # whose words a span is in (see propscan.quotes)
 MAX_META_DEPTH = 32  # meta read from JSON nests no deeper: walking it must never exhaust the stack
 
 
@@ -140,25 +141,41 @@ class Document:
             other.quotes,
         )
 
-    def summary(self, top: int = 3) -> Summary:
+    def summary(self, top: int = 3, voice: Voice | None = None) -> Summary:
         """Span count, propaganda density, counts per technique and the ``top`` sentences that use
-        the most distinct techniques."""
+        the most distinct techniques. ``voice``: of the spans in that voice only ("author": the
+        author's own words, "quoted": quoted or reported speech), still over the whole text (so
+        the author's and the quoted density add up to about the density of all spans); None:
+        every span."""
+        spans = self.spans if voice is None else self.voiced(voice)
         covered = bytearray(len(self.text))
-        for span in self.spans:
+        for span in spans:
             covered[span.start : span.end] = b"\x01" * (span.end - span.start)
         visible = [i for i, ch in enumerate(self.text) if not ch.isspace()]
         inside = sum(covered[i] for i in visible)
         density = inside / len(visible) if visible else 0.0
-        counts = Counter(span.technique for span in self.spans)
+        counts = Counter(span.technique for span in spans)
         ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], LABELS.index(kv[0]))))
         sentences = []
-        for start, end in sentence_bounds(self.text):
-            used = {s.technique for s in self.spans if s.start < end and s.end > start}
+        for start, end in sentence_bounds(self.text) if top > 0 else ():
+            used = {s.technique for s in spans if s.start < end and s.end > start}
             if used:
                 techs = tuple(sorted(used, key=LABELS.index))
                 sentences.append(SentenceSummary(start, end, self.text[start:end], techs))
         sentences.sort(key=lambda s: (-len(s.techniques), s.start))
-        return Summary(len(self.spans), density, ordered, tuple(sentences[:top]))
+        return Summary(len(spans), density, ordered, tuple(sentences[:top]))
+
+    def voiced(self, voice: Voice) -> list[Span]:
+        """The spans in ``voice``: "author" or "quoted". A Document whose spans have no voice
+        (quotations were not looked for) cannot say, and raises InputError."""
+        if voice not in VOICES:
+            raise InputError(f"unknown voice {voice!r}; use one of: {', '.join(VOICES)}")
+        if any(span.voice is None for span in self.spans):
+            raise InputError(
+                "this Document's spans have no voice (quotations were not looked for); "
+                "propscan.engine.attribution.attribute(doc) finds them"
+            )
+        return [span for span in self.spans if span.voice == voice]
 
     def to_dict(self) -> dict[str, Any]:
         """The Document JSON; meta is made JSON-safe (NaN and infinities become null)."""

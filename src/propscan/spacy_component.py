@@ -5,7 +5,9 @@ factory is registered through the ``spacy_factories`` entry point. The component
 ``doc.spans["propaganda"]`` (a span group, so overlapping spans are kept) with the technique label
 as ``span.label_``, and keeps the scores the way spaCy's own span categorizer does: in
 ``doc.spans["propaganda"].attrs["scores"]``, aligned with the spans, and on each span as
-``span._.propscan_score``.
+``span._.propscan_score``. Whose words a span is in goes on the span too: ``span._.voice``
+("author" or "quoted") and ``span._.speaker``. The quotations of the text are the span group
+``doc.spans["quotes"]``, labelled "direct" or "indirect", each with its ``span._.speaker``.
 """
 
 from __future__ import annotations
@@ -26,10 +28,14 @@ from spacy.language import Language  # noqa: E402  (after require names the extr
 from spacy.tokens import Doc, Span  # noqa: E402
 
 SPANS_KEY = "propaganda"
+QUOTES_KEY = "quotes"
 SCORE_ATTR = "propscan_score"
+VOICE_ATTR = "voice"  # "author" or "quoted" on a propaganda span
+SPEAKER_ATTR = "speaker"  # who said it, on a quoted propaganda span and on a quotation
 
-if not Span.has_extension(SCORE_ATTR):
-    Span.set_extension(SCORE_ATTR, default=None)
+for _attr in (SCORE_ATTR, VOICE_ATTR, SPEAKER_ATTR):
+    if not Span.has_extension(_attr):
+        Span.set_extension(_attr, default=None)
 
 
 class PropscanComponent:
@@ -90,10 +96,19 @@ class PropscanComponent:
             if span is None:  # only whitespace between token boundaries; nothing to mark
                 continue
             span._.set(SCORE_ATTR, found.score)
+            span._.set(VOICE_ATTR, found.voice)
+            span._.set(SPEAKER_ATTR, found.speaker)
             spans.append(span)
             scores.append(found.score)
         doc.spans[self.spans_key] = spans
         doc.spans[self.spans_key].attrs["scores"] = scores
+        quotes = []
+        for quote in document.quotes:
+            said = doc.char_span(quote.start, quote.end, label=quote.kind, alignment_mode="expand")
+            if said is not None:
+                said._.set(SPEAKER_ATTR, quote.speaker)
+                quotes.append(said)
+        doc.spans[QUOTES_KEY] = quotes
         for key in ("language", "warnings"):  # what propscan.checks says of the text
             if key in document.meta:
                 doc.spans[self.spans_key].attrs[key] = document.meta[key]
@@ -134,7 +149,8 @@ def make_propscan(
 
 def render(doc: Doc, spans_key: str = SPANS_KEY, page: bool = False) -> str:
     """The spans of ``doc`` highlighted in propscan's technique colours, each tagged where it ends
-    with its technique's display name and score (as displaCy tags entities), in the text's own
+    with its technique's display name and score (as displaCy tags entities; a quoted span adds its
+    speaker), in the text's own
     spacing and paragraphs, under the warnings the component recorded. It is propscan's notebook
     view (static HTML, no script): the text is HTML-escaped and bidi control characters (which
     could make "evil" read "live") become visible markers. ``page``: a whole HTML page."""
@@ -142,7 +158,14 @@ def render(doc: Doc, spans_key: str = SPANS_KEY, page: bool = False) -> str:
     attrs = getattr(group, "attrs", {})
     scores = attrs.get("scores") or [s._.get(SCORE_ATTR) for s in group]
     spans = [
-        PropscanSpan(s.start_char, s.end_char, s.label_, 1.0 if score is None else float(score))
+        PropscanSpan(
+            s.start_char,
+            s.end_char,
+            s.label_,
+            1.0 if score is None else float(score),
+            voice=s._.get(VOICE_ATTR) if s._.get(VOICE_ATTR) in ("author", "quoted") else None,
+            speaker=s._.get(SPEAKER_ATTR) if isinstance(s._.get(SPEAKER_ATTR), str) else None,
+        )
         for s, score in zip(group, scores, strict=True)
     ]
     meta = {k: attrs[k] for k in ("language", "warnings") if k in attrs}
@@ -155,4 +178,13 @@ def render(doc: Doc, spans_key: str = SPANS_KEY, page: bool = False) -> str:
     )
 
 
-__all__ = ["SCORE_ATTR", "SPANS_KEY", "PropscanComponent", "make_propscan", "render"]
+__all__ = [
+    "QUOTES_KEY",
+    "SCORE_ATTR",
+    "SPANS_KEY",
+    "SPEAKER_ATTR",
+    "VOICE_ATTR",
+    "PropscanComponent",
+    "make_propscan",
+    "render",
+]

@@ -1,6 +1,6 @@
-"""Browse a batch output: search its articles by words, filter them by outlet, technique and date,
-sort them, and open one as a Document. The web app's corpus page (``propscan serve --corpus DIR``)
-is a front end of this."""
+"""Browse a batch output: search its articles by words, filter them by outlet, technique, voice and
+date, sort them, and open one as a Document. The web app's corpus page (``propscan serve --corpus
+DIR``) is a front end of this."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..document import Document, Span
+from ..document import VOICES, Document, Span
 from ..errors import InputError, require
+from ..quotes import find_quotes
 from ..techniques import LABELS
-from .query import connect
+from .query import check_voices, connect
 from .store import DamagedOutputError, Store
 
 PUBLISHED_DATE = "try_cast(left(published, 10) AS DATE)"  # as `propscan stats` reads dates
@@ -43,19 +44,24 @@ class ArticleNotFound(InputError):
 class Filters:
     """What to show; None means any. Dates are inclusive ISO dates (``2021-03-05``). ``q`` keeps
     articles whose text or title contains every one of its words, ignoring case (also inside a
-    longer word); a phrase in double quotes must appear as it is."""
+    longer word); a phrase in double quotes must appear as it is. ``voice`` ("author" or
+    "quoted") keeps articles with a span in that voice, of ``technique`` when one is given: the
+    outlet's own words, or someone's quoted or reported speech."""
 
     outlet: str | None = None
     technique: str | None = None
     since: str | None = None
     until: str | None = None
     q: str | None = None
+    voice: str | None = None
 
     def __post_init__(self) -> None:
         if self.q is not None and len(self.q) > MAX_QUERY:
             raise InputError(f"a search has at most {MAX_QUERY} characters, got {len(self.q)}")
         if self.technique is not None and self.technique not in LABELS:
             raise InputError(f"unknown technique {self.technique!r}; use one of: {', '.join(LABELS)}")
+        if self.voice is not None and self.voice not in VOICES:
+            raise InputError(f"unknown voice {self.voice!r}; use one of: {', '.join(VOICES)}")
         for name in ("since", "until"):
             value = getattr(self, name)
             if value is not None:
@@ -71,9 +77,15 @@ class Filters:
         if self.outlet is not None:
             clauses.append("outlet = ?")
             params.append(self.outlet)
-        if self.technique is not None:
+        if self.technique is not None and self.voice is not None:
+            clauses.append("id IN (SELECT id FROM spans WHERE technique = ? AND voice = ?)")
+            params += [self.technique, self.voice]
+        elif self.technique is not None:
             clauses.append("id IN (SELECT id FROM spans WHERE technique = ?)")
             params.append(self.technique)
+        elif self.voice is not None:
+            clauses.append("id IN (SELECT id FROM spans WHERE voice = ?)")
+            params.append(self.voice)
         if self.since is not None:
             clauses.append(f"{PUBLISHED_DATE} >= ?")
             params.append(dt.date.fromisoformat(self.since))
@@ -123,8 +135,18 @@ class Corpus:
         finally:
             cursor.close()
 
+    def voiced(self) -> bool:
+        """Whether every article says whose voice its spans are in (an output written before
+        propscan recorded voices does not, and cannot be filtered by voice)."""
+        try:
+            check_voices(self._db.cursor(), self.root)
+        except InputError:
+            return False
+        return True
+
     def facets(self) -> dict[str, Any]:
-        """What the filters can take: outlets and techniques with article counts, the date range."""
+        """What the filters can take: outlets and techniques with article counts, the date range,
+        and whether the voice filter can be used (``voices``)."""
         outlets = self._query(
             "SELECT outlet, count(*) AS articles FROM articles WHERE outlet IS NOT NULL "
             "GROUP BY outlet ORDER BY articles DESC, outlet"
@@ -143,6 +165,7 @@ class Corpus:
             "techniques": techniques,
             "first": dates["first"].isoformat() if dates["first"] else None,
             "last": dates["last"].isoformat() if dates["last"] else None,
+            "voices": self.voiced(),
         }
 
     def search(
@@ -155,6 +178,8 @@ class Corpus:
             raise InputError(f"limit must be 1 to {MAX_PAGE} and offset 0 or more, got {limit}, {offset}")
         if sort not in SORTS:
             raise InputError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+        if filters.voice is not None:
+            check_voices(self._db.cursor(), self.root)
         where, params = filters.where()
         (count,) = self._query(f"SELECT count(*) AS n FROM articles WHERE {where}", params)
         if offset >= count["n"]:  # past the end: an empty page (and no offset too big for SQL)
@@ -166,19 +191,30 @@ class Corpus:
         return Page(total=int(count["n"]), offset=offset, articles=rows)
 
     def document(self, article_id: str) -> Document:
-        """The article ``article_id`` with its spans, as the batch run found them."""
+        """The article ``article_id`` with its spans, as the batch run found them, each with its
+        voice and speaker where the run recorded them; the quotations are found again in the
+        text (a few milliseconds), since the tables keep only the spans' voices."""
         found = self._query(
             "SELECT id, title, outlet, published, url, source, text FROM articles WHERE id = ?", [article_id]
         )
         if not found:
             raise ArticleNotFound(f"no article with id {article_id!r} in {self.root}")
         article = found[0]
-        spans = self._query(
-            'SELECT start, "end", technique, score FROM spans WHERE id = ? ORDER BY start, "end"',
-            [article_id],
-        )
+        spans = self._query('SELECT * FROM spans WHERE id = ? ORDER BY start, "end"', [article_id])
         meta = {k: v for k, v in article.items() if k != "text" and v is not None}
-        return Document(article["text"], [Span(**s) for s in spans], meta)
+        marked = [  # an output written before voices has no voice column: None
+            Span(
+                s["start"],
+                s["end"],
+                s["technique"],
+                s["score"],
+                voice=s.get("voice"),
+                speaker=s.get("speaker"),
+            )
+            for s in spans
+        ]
+        voiced = all(span.voice is not None for span in marked)
+        return Document(article["text"], marked, meta, find_quotes(article["text"]) if voiced else [])
 
 
 __all__ = ["MAX_PAGE", "SORTS", "ArticleNotFound", "Corpus", "Filters", "Page"]

@@ -5,11 +5,16 @@ Column names are stable, since researchers query them with SQL:
 * ``articles``: ``row`` (position in the input, from 0), ``id``, ``source``, the metadata columns
   ``outlet``, ``url``, ``published``, ``title`` (null when absent) and ``meta`` (every metadata
   field, and the ``language`` and ``warnings`` of :mod:`propscan.checks`, as JSON), ``words``,
-  ``chars``, ``spans``, ``density`` (share of non-space characters inside a span), one count
-  column per technique (``n_loaded_language``, ...; see :data:`COUNT_COLUMNS`), ``model``,
+  ``chars``, ``spans``, ``density`` (share of non-space characters inside a span), the same two
+  for each voice (:data:`VOICE_COLUMNS`: ``spans_author``, ``density_author``, ``spans_quoted``,
+  ``density_quoted``; spans in the author's own words or in quoted speech, density still over
+  the whole text; null when the detector did not look for quotations), one count column per
+  technique (``n_loaded_language``, ...; see :data:`COUNT_COLUMNS`), ``model``,
   ``model_version`` and ``text`` (the analysed text, which the span offsets index; last, so
   queries that skip it never read it).
-* ``spans``: ``id``, ``start``, ``end``, ``technique``, ``score``, ``text``.
+* ``spans``: ``id``, ``start``, ``end``, ``technique``, ``score``, ``text``, ``voice``
+  (``author`` or ``quoted``) and ``speaker`` (who is quoted; null in the author's voice or when
+  the text names nobody); new columns come last, so positions stay as they were.
 * ``errors``: ``row``, ``id``, ``source``, ``reason``.
 """
 
@@ -20,7 +25,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..document import Document
+from ..document import VOICES, Document
 from ..errors import require
 from ..io.records import Record
 from ..techniques import LABELS
@@ -36,6 +41,8 @@ def count_column(label: str) -> str:
 
 
 COUNT_COLUMNS: dict[str, str] = {label: count_column(label) for label in LABELS}
+# voice -> (its span count column, its density column) in articles
+VOICE_COLUMNS: dict[str, tuple[str, str]] = {v: (f"spans_{v}", f"density_{v}") for v in VOICES}
 
 
 def _schemas() -> dict[str, Any]:
@@ -47,11 +54,13 @@ def _schemas() -> dict[str, Any]:
             [("row", i64), ("id", s), ("source", s)]
             + [(c, s) for c in META_COLUMNS]
             + [("meta", s), ("words", i32), ("chars", i32), ("spans", i32), ("density", f64)]
+            + [(c, t) for n, d in VOICE_COLUMNS.values() for c, t in ((n, i32), (d, f64))]
             + [(c, i32) for c in COUNT_COLUMNS.values()]
             + [("model", s), ("model_version", s), ("text", s)]
         ),
-        "spans": pa.schema(
+        "spans": pa.schema(  # voice and speaker came later: last, so positions stay as they were
             [("id", s), ("start", i32), ("end", i32), ("technique", s), ("score", f64), ("text", s)]
+            + [(name, s) for name in ("voice", "speaker")]
         ),
         "errors": pa.schema([("row", i64), ("id", s), ("source", s), ("reason", s)]),
     }
@@ -104,6 +113,12 @@ def output_tables(
         art["chars"].append(len(doc.text))
         art["spans"].append(summary.span_count)
         art["density"].append(summary.density)
+        voiced = all(span.voice is not None for span in doc.spans)  # else quotations were not looked for
+        for voice in VOICES:
+            count, density = VOICE_COLUMNS[voice]
+            part = doc.summary(top=0, voice=voice) if voiced else None
+            art[count].append(None if part is None else part.span_count)
+            art[density].append(None if part is None else part.density)
         for label, column in COUNT_COLUMNS.items():
             art[column].append(summary.counts.get(label, 0))
         art["model"].append(model[0])
@@ -116,6 +131,8 @@ def output_tables(
             spans["technique"].append(span.technique)
             spans["score"].append(float(span.score))
             spans["text"].append(span.text)
+            spans["voice"].append(span.voice)
+            spans["speaker"].append(span.speaker)
     err: dict[str, list[Any]] = {name: [] for name in schema("errors").names}
     for staged in errors:
         for name in ("row", "id", "source", "reason"):
@@ -127,4 +144,12 @@ def output_tables(
     }
 
 
-__all__ = ["COUNT_COLUMNS", "META_COLUMNS", "count_column", "output_tables", "schema", "staged_table"]
+__all__ = [
+    "COUNT_COLUMNS",
+    "META_COLUMNS",
+    "VOICE_COLUMNS",
+    "count_column",
+    "output_tables",
+    "schema",
+    "staged_table",
+]

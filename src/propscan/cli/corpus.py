@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..batch.run import CHUNK_SIZE
-from ..batch.stats import SMALL_GROUP
+from ..batch.stats import SMALL_GROUP, VOICE_NAMES
 from ..techniques import get
 from ..text import plural
 from . import common
@@ -34,6 +34,12 @@ from .common import MinScoreOption, ModelOption, ThresholdOption, TokenThreshold
 class Engine(StrEnum):
     local = "local"
     ray = "ray"
+
+
+class Voice(StrEnum):
+    author = "author"
+    quoted = "quoted"
+    all = "all"
 
 
 class _RateColumn(ProgressColumn):
@@ -147,12 +153,20 @@ def stats(
         Path | None, typer.Option("--html", help="Also write a report with plots to this HTML file.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the statistics as JSON.")] = False,
+    voice: Annotated[
+        Voice | None,
+        typer.Option(
+            help="Whose spans: 'author' (the outlet's own words), 'quoted' (quoted or reported "
+            "speech) or 'all'. Default: outlets compared on the author's voice, quoted speech beside it."
+        ),
+    ] = None,
 ) -> None:
     """Corpus statistics of a batch output: technique rates, density, frequent spans, trend."""
     from ..batch.report import write_report
     from ..batch.stats import corpus_stats
 
-    result = corpus_stats(directory, by=by, top=top, min_count=min_count)
+    chosen = None if voice is None else voice.value
+    result = corpus_stats(directory, by=by, top=top, min_count=min_count, voice=chosen)
     if html is not None:
         write_report(result, html)
     if as_json:
@@ -177,11 +191,12 @@ GROUP_WIDTH = 13  # a rate's column: room for its interval, "(12.3–45.6)", and
 
 def _stats_tables(result: Any, min_count: int = 2, width: int = 100) -> list[Table | Text]:
     labels = result.techniques()
+    voice = VOICE_NAMES[result.voice]
     head = Text(
         f"{plural(result.articles, 'article')}, {plural(result.words, 'word')}, "
-        f"{plural(result.errors, 'error')}; rates are spans per 1,000 words"
+        f"{plural(result.errors, 'error')}; rates are spans per 1,000 words. " + _voice_line(result)
     )
-    rates = Table(title=f"Spans per 1,000 words by {result.by}", title_justify="left")
+    rates = Table(title=f"Spans per 1,000 words by {result.by}, {voice}", title_justify="left")
     names = [get(label).short for label in labels]
     rates.add_column("technique", no_wrap=True, min_width=2 + max(map(len, names), default=9))
     # as many groups as the terminal holds (at most 8); --json and --html have all
@@ -206,22 +221,29 @@ def _stats_tables(result: Any, min_count: int = 2, width: int = 100) -> list[Tab
         style="italic",
     )
     density = Table(
-        title=f"Density (% of non-space characters in spans) by {result.by}", title_justify="left"
+        title=f"Density (% of non-space characters in spans) by {result.by}, {voice}", title_justify="left"
     )
     for column in (result.by, "articles", "mean", "p10", "median", "p90"):
         density.add_column(column, justify="left" if column == result.by else "right", no_wrap=True)
     for row in result.density:
         values = (f"{100 * row[k]:.1f}" for k in ("mean", "p10", "p50", "p90"))
         density.add_row(str(row["group"]), str(row["articles"]), *values)
-    histogram = Table(title="Density histogram", title_justify="left")
-    for column in ("density %", "articles", ""):
-        histogram.add_column(column)
-    peak = max((row["articles"] for row in result.histogram), default=1) or 1
+    both = bool(result.voices)
+    histogram = Table(title="Density histogram (articles)", title_justify="left")
+    for column in ("density %", "author" if both else result.voice, *(["quoted"] if both else []), ""):
+        histogram.add_column(column, justify="left" if column in ("density %", "") else "right")
+    peak = max((max(row["articles"], row.get("quoted", 0)) for row in result.histogram), default=1) or 1
     for row in result.histogram:
-        bar = "█" * round(40 * row["articles"] / peak)
-        histogram.add_row(f"{100 * row['low']:.0f}–{100 * row['high']:.0f}", str(row["articles"]), bar)
+        # the author's articles in full blocks, the quoted ones in light shade (no colour needed)
+        bar = "█" * round((20 if both else 40) * row["articles"] / peak)
+        quoted = [str(row["quoted"])] if both else []
+        if both and row["quoted"]:
+            bar += (" " if bar else "") + "░" * round(20 * row["quoted"] / peak)
+        histogram.add_row(
+            f"{100 * row['low']:.0f}–{100 * row['high']:.0f}", str(row["articles"]), *quoted, bar
+        )
     spans = Table(
-        title=f"Most frequent span texts per technique (found at least {plural(min_count, 'time')})",
+        title=f"Most frequent span texts per technique, {voice} (found at least {plural(min_count, 'time')})",
         title_justify="left",
     )
     for column in ("technique", "span text", "count"):
@@ -230,32 +252,80 @@ def _stats_tables(result: Any, min_count: int = 2, width: int = 100) -> list[Tab
         spans.add_row(get(row["technique"]).name, row["text"], str(row["count"]))
     if not result.top_spans:
         spans.add_row("", f"(no span text occurs {min_count} times; lower --min-count)", "")
-    tables: list[Table | Text] = [head, rates, note, density, histogram, spans]
+    tables: list[Table | Text] = [head, *_voices_table(result), rates, note, density, histogram, spans]
     if result.trend:
-        trend = Table(title="Change over time (month published)", title_justify="left")
-        top: list[str] = []
-        used = 46  # the most used techniques (5 at most) that fit beside month ... density %
-        for label in labels[:5]:
-            used += 4 + _longest_word(get(label).short)
-            if top and used > width:
-                break
-            top.append(label)
-        for column in ("month", "articles", "all", *(get(k).short for k in top), "density %"):
-            # no column narrower than its longest word: a month never shows as "2024-…"
-            trend.add_column(
-                column, justify="left" if column == "month" else "right", min_width=_longest_word(column)
-            )
-        for row in result.trend:
-            cells = (f"{row[k]:.2f}" for k in top)
-            trend.add_row(
-                row["month"],
-                str(row["articles"]),
-                f"{row['spans_per_1000'] or 0:.2f}",
-                *cells,
-                f"{100 * row['density']:.1f}",
-            )
-        tables.append(trend)
+        tables.append(_trend_table(result, labels, width))
     return tables
 
 
-__all__ = ["Engine", "batch", "stats"]
+def _voice_line(result: Any) -> str:
+    if result.voices:
+        return (
+            "Outlets are compared on the author's voice (the outlet's own words; spans in quoted or "
+            "reported speech left out); --voice quoted or all shows the others."
+        )
+    if result.voice == "all" and not result.voiced:
+        return "This output records no voices: every span counts."
+    return f"Every table is of {VOICE_NAMES[result.voice]} only."
+
+
+def _voices_table(result: Any) -> list[Table]:
+    """All, author and quoted rates (with intervals) and mean densities per group."""
+    if not result.voices:
+        return []
+    table = Table(title=f"Whose words, by {result.by}: spans per 1,000 words", title_justify="left")
+    table.add_column(result.by, no_wrap=True)
+    for column in (
+        "articles",
+        "all",
+        "author",
+        "quoted",
+        "quoted\nshare",
+        "density %\nauthor",
+        "density %\nquoted",
+    ):
+        table.add_column(column, justify="right")
+    for row in result.voices:
+        rates = (
+            f"{row['spans_per_1000'][v]:.2f}" + ("" if v == "all" else f"\n{_interval(row['ci95'][v])}")
+            for v in ("all", "author", "quoted")
+        )
+        share = "" if row["quoted_share"] is None else f"{100 * row['quoted_share']:.0f}%"
+        density = (f"{100 * (row['density'][v] or 0):.1f}" for v in ("author", "quoted"))
+        mark = " *" if row["small"] else ""
+        table.add_row(f"{row['group']}{mark}", str(row["articles"]), *rates, share, *density)
+    return [table]
+
+
+def _trend_table(result: Any, labels: list[str], width: int) -> Table:
+    both = bool(result.voices)
+    title = "Change over time (month published)"
+    if result.voice != "all":
+        title += f"; techniques and density: {VOICE_NAMES[result.voice]}"
+    trend = Table(title=title, title_justify="left")
+    totals = ["all", "author", "quoted"] if both else [result.voice]
+    top: list[str] = []
+    used = 46 + (16 if both else 0)  # the most used techniques (5 at most) that fit beside the rest
+    for label in labels[:5]:
+        used += 4 + _longest_word(get(label).short)
+        if top and used > width:
+            break
+        top.append(label)
+    for column in ("month", "articles", *totals, *(get(k).short for k in top), "density %"):
+        # no column narrower than its longest word: a month never shows as "2024-…"
+        trend.add_column(
+            column, justify="left" if column == "month" else "right", min_width=_longest_word(column)
+        )
+    for row in result.trend:
+        rates = [row["by_voice"][v] for v in totals] if both else [row["spans_per_1000"] or 0]
+        trend.add_row(
+            row["month"],
+            str(row["articles"]),
+            *(f"{rate:.2f}" for rate in rates),
+            *(f"{row[k]:.2f}" for k in top),
+            f"{100 * row['density']:.1f}",
+        )
+    return trend
+
+
+__all__ = ["Engine", "Voice", "batch", "stats"]

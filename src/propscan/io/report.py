@@ -130,8 +130,18 @@ def html_text(value: object) -> str:
 
 def tag(span: Span) -> str:
     """What the terminal and notebook views show where a span ends: its technique's short name
-    and its score, as displaCy shows an entity's label."""
-    return f"{get(span.technique).short} {span.score:.2f}"
+    and its score, as displaCy shows an entity's label, then for a span in quoted speech
+    ``, quoted: Speaker`` (``, quoted`` when the text names nobody)."""
+    quoted = f", {voice_label(span)}" if span.voice == "quoted" else ""
+    return f"{get(span.technique).short} {span.score:.2f}{quoted}"
+
+
+def voice_label(span: Span) -> str:
+    """``author``, ``quoted: Speaker`` or ``quoted`` (the text names nobody); empty when the
+    span's voice is not known (quotations were not looked for)."""
+    if span.voice == "quoted":
+        return f"quoted: {span.speaker}" if span.speaker else "quoted"
+    return span.voice or ""
 
 
 def _chip(span: Span) -> str:
@@ -144,10 +154,21 @@ def _chip(span: Span) -> str:
     )
 
 
+def _said(span: Span) -> str:
+    label = voice_label(span)
+    return f", {label}" if label else ""
+
+
+def _quoted_count(doc: Document) -> str:
+    if not doc.spans or any(span.voice is None for span in doc.spans):
+        return ""
+    return f" ({len(doc.voiced('quoted'))} in quoted speech)"
+
+
 def render_fragment(doc: Document) -> str:
     """A static highlighted view of one Document (inline styles, no script), for notebooks and
-    spaCy: every span tagged with its technique and score where it ends, text and line breaks
-    kept as they are."""
+    spaCy: every span tagged with its technique and score where it ends (and, in quoted speech,
+    the speaker), text and line breaks kept as they are."""
     parts = []
     ends: dict[int, list[Span]] = {}
     for span in doc.spans:
@@ -161,9 +182,9 @@ def render_fragment(doc: Document) -> str:
         techs = [get(s.technique) for s in covering]
         shadows = ", ".join(f"inset 0 -{3 * (i + 1)}px 0 {t.color}" for i, t in enumerate(techs))
         pairs = zip(techs, covering, strict=True)
-        tip = "\n".join(f"{t.name} (score {s.score:.2f}): {t.definition}" for t, s in pairs)
+        tip = "\n".join(f"{t.name} (score {s.score:.2f}{_said(s)}): {t.definition}" for t, s in pairs)
         parts.append(
-            f'<mark title="{escape(tip)}" style="background:{get(covering[-1].technique).color}22;'
+            f'<mark title="{html_text(tip)}" style="background:{get(covering[-1].technique).color}22;'
             f'color:inherit;box-shadow:{shadows};padding-bottom:{3 * len(covering)}px">{piece}</mark>'
         )
         parts += [_chip(s) for s in sorted(ends.get(end, []), key=lambda s: (-s.start, s.technique))]
@@ -184,7 +205,8 @@ def render_fragment(doc: Document) -> str:
     )
     return (
         '<div class="propscan-doc" style="font-family:system-ui,sans-serif;line-height:1.9">'
-        f"{head}<div>{plural(summary.span_count, 'span')}, propaganda density {summary.density:.1%}</div>"
+        f"{head}<div>{plural(summary.span_count, 'span')}{_quoted_count(doc)}, propaganda density "
+        f"{summary.density:.1%}</div>"
         f'<div style="font-size:90%">{legend}</div>'
         f'<div style="white-space:pre-wrap;margin-top:.5em">{"".join(parts)}</div></div>'
     )
@@ -202,4 +224,5 @@ __all__ = [
     "tag",
     "techniques_json",
     "visible",
+    "voice_label",
 ]

@@ -11,9 +11,11 @@ not close the stream). Formats:
 * ``text``: the warnings of :mod:`propscan.checks`, then the article with each span highlighted in
   its technique's colour (the innermost span wins where spans overlap, and overlapping characters
   are underlined) and tagged where it ends with its technique's short name and score, as displaCy
-  tags entities; then a summary table. A 16-colour terminal gets each technique's own ANSI colour.
-  On a stream without colour (a file, a pipe) spans are marked ``[text|Tag 0.42]`` instead, and a
-  span table with offsets follows.
+  tags entities; a span in quoted speech adds ``, quoted: Speaker`` to its tag, in words so that
+  it shows without colour too. Then a summary table, which says how many spans are in quoted
+  speech and whose, and the author's own share. A 16-colour terminal gets each technique's own
+  ANSI colour. On a stream without colour (a file, a pipe) spans are marked ``[text|Tag 0.42]``
+  instead, and a span table with offsets (and each span's voice) follows.
 
 :func:`atomic_output` opens ``--output`` files so that a failed or interrupted run leaves the old
 file (or no file) behind, never a partial one.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -38,7 +41,8 @@ from rich.text import Text
 from ..document import Document, Span
 from ..errors import InputError
 from ..techniques import get
-from .report import render_report, segments, tag
+from ..text import plural
+from .report import render_report, segments, tag, voice_label
 
 FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "ptc", "html")
 # a tab, and every character str.splitlines() breaks a line at
@@ -242,7 +246,13 @@ def summary_table(doc: Document, *, ansi: bool = False) -> Table:
     table.add_column("what", style="bold")
     table.add_column("value")
     table.add_row("spans", str(summary.span_count))
+    voices = has_voices(doc)
+    if voices:
+        table.add_row("in quoted speech", Text(quoted_line(doc)))
     table.add_row("density", f"{summary.density:.1%} of non-space characters")
+    if voices:
+        own = doc.summary(top=0, voice="author")
+        table.add_row("author's voice", f"{plural(own.span_count, 'span')}, density {own.density:.1%}")
     for label, count in summary.counts.items():
         technique = get(label)
         swatch = Text("  ■ ", style=technique.ansi if ansi else technique.color)
@@ -253,12 +263,33 @@ def summary_table(doc: Document, *, ansi: bool = False) -> Table:
     return table
 
 
+def has_voices(doc: Document) -> bool:
+    """Whether the document's spans say whose voice they are in (quotations were looked for)."""
+    return bool(doc.spans) and all(span.voice is not None for span in doc.spans)
+
+
+def quoted_line(doc: Document) -> str:
+    """How many spans are in quoted speech, and whose: ``3 of 6: Ann Lee 2, unnamed 1``."""
+    quoted = doc.voiced("quoted")
+    if not quoted:
+        return f"none of {len(doc.spans)}"
+    speakers = Counter(span.speaker or "unnamed" for span in quoted)
+    whose = ", ".join(f"{name} {n}" for name, n in sorted(speakers.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{len(quoted)} of {len(doc.spans)}: {whose}"
+
+
 def span_table(doc: Document) -> Table:
+    """The spans with their offsets; with a voice column once quotations were looked for."""
     table = Table(title="Spans", title_justify="left")
-    for column in ("start", "end", "technique", "score", "text"):
-        table.add_column(column)
+    voices = has_voices(doc)
+    for column in ("start", "end", "technique", "score", *(["voice"] if voices else []), "text"):
+        # labels whole (they are what a script greps for); speakers and texts wrap
+        table.add_column(column, no_wrap=column == "technique", max_width=16 if column == "voice" else None)
     for span in doc.spans:
-        table.add_row(str(span.start), str(span.end), span.technique, f"{span.score:.2f}", span.text)
+        cells: list[str | Text] = [str(span.start), str(span.end), span.technique, f"{span.score:.2f}"]
+        if voices:  # Text: a speaker or a span text is article text, never rich markup
+            cells.append(Text(voice_label(span)))
+        table.add_row(*cells, Text(span.text))
     return table
 
 
@@ -271,9 +302,11 @@ __all__ = [
     "TextWriter",
     "Writer",
     "atomic_output",
+    "has_voices",
     "highlight",
     "open_writer",
     "ptc_row",
+    "quoted_line",
     "render",
     "span_table",
     "summary_table",

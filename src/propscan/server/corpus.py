@@ -1,5 +1,5 @@
 """The corpus browser of ``propscan serve --corpus DIR``: a page that searches a batch output's
-articles by words, filters them by outlet, technique and date, sorts them and opens one in the
+articles by words, filters them by outlet, technique, voice and date, sorts them and opens one in the
 highlighted view, and the same data as JSON under ``/v1/corpus``. All querying is
 :class:`propscan.batch.corpus.Corpus`; this module only renders. The page is plain HTML with a GET
 form (its CSP allows the form to submit to this server), so it needs no script and every view has
@@ -47,12 +47,14 @@ def add_corpus_routes(app: FastAPI, corpus: Corpus, headers: dict[str, str]) -> 
         q: str = "",
         outlet: str = "",
         technique: str = "",
+        voice: str = "",
         since: str = "",
         until: str = "",
         sort: str = "newest",
         page: int = 1,
     ) -> HTMLResponse:
-        values = {"q": q, "outlet": outlet, "technique": technique, "since": since, "until": until}
+        values = {"q": q, "outlet": outlet, "technique": technique, "voice": voice}
+        values |= {"since": since, "until": until}
         values["sort"] = "" if sort == "newest" else sort  # the default stays out of URLs
         facets = await run_in_threadpool(corpus.facets)
         try:
@@ -81,6 +83,7 @@ def add_corpus_routes(app: FastAPI, corpus: Corpus, headers: dict[str, str]) -> 
         q: str | None = None,
         outlet: str | None = None,
         technique: str | None = None,
+        voice: str | None = None,
         since: str | None = None,
         until: str | None = None,
         sort: str = "newest",
@@ -88,9 +91,10 @@ def add_corpus_routes(app: FastAPI, corpus: Corpus, headers: dict[str, str]) -> 
         offset: int = 0,
     ) -> dict[str, Any]:
         """Articles of the corpus whose text or title holds every word of ``q`` and that match the
-        filters (dates inclusive, ISO), sorted by ``sort``: newest (the default), oldest, density
-        or spans."""
-        filters = Filters(outlet=outlet, technique=technique, since=since, until=until, q=q)
+        filters (dates inclusive, ISO; ``voice``: ``author`` for articles with a span, of
+        ``technique`` if given, in the outlet's own words, ``quoted`` for one in quoted speech),
+        sorted by ``sort``: newest (the default), oldest, density or spans."""
+        filters = Filters(outlet=outlet, technique=technique, since=since, until=until, q=q, voice=voice)
         found = await run_in_threadpool(corpus.search, filters, limit=limit, offset=offset, sort=sort)
         return {"total": found.total, "offset": found.offset, "articles": found.articles}
 
@@ -141,11 +145,17 @@ def _form(facets: dict[str, Any], values: dict[str, str]) -> str:
         "placeholder='e.g. harbour \"city council\"'></label>"
         f"<label>Outlet{_select('outlet', outlets, values['outlet'])}</label>"
         f"<label>Technique{_select('technique', techniques, values['technique'])}</label>"
+        f"{_select_voice(values['voice']) if facets['voices'] else ''}"
         f"<label>Published from<input type='date' name='since' value='{_e(values['since'])}'></label>"
         f"<label>to<input type='date' name='until' value='{_e(values['until'])}'></label>"
         f"<label>Sort{_select('sort', [s for s in sorts if s[0] in SORTS], values['sort'])}</label>"
         "<button type='submit'>Filter</button> <a href='/corpus'>Clear</a></form>"
     )
+
+
+def _select_voice(chosen: str) -> str:
+    options = [("", "Anyone's words"), ("author", "The author's own words"), ("quoted", "Quoted speech")]
+    return f"<label>Voice{_select('voice', options, chosen)}</label>"
 
 
 def _select(name: str, options: list[tuple[str, str]], chosen: str) -> str:
@@ -182,6 +192,11 @@ def _results(found: Page, values: dict[str, str]) -> str:
     if last < found.total:
         links.append(f"<a href='{_e(_url(values, page + 1))}' rel='next'>Next →</a>")
     technique = f" using {get(values['technique']).name.lower()}" if values["technique"] else ""
+    if values["voice"]:
+        used = technique or " with spans"
+        technique = used + (
+            " in the author's own words" if values["voice"] == "author" else " in quoted speech"
+        )
     summary = f"<p aria-live='polite'>Articles{_e(technique)}: {shown}.</p>"
     return summary + table + f"<nav>{''.join(links)}</nav>"
 
@@ -192,7 +207,7 @@ def _url(values: dict[str, str], page: int) -> str:
 
 def _list_url(back: str) -> str:
     """The list an article was opened from: only the browser's own parameters, on this server."""
-    known = {"q", "outlet", "technique", "since", "until", "sort", "page"}
+    known = {"q", "outlet", "technique", "voice", "since", "until", "sort", "page"}
     kept = [(k, v) for k, v in parse_qsl(back) if k in known]
     return "/corpus" + (f"?{urlencode(kept)}" if kept else "")
 

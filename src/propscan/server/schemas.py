@@ -1,11 +1,12 @@
 """Request and response bodies of the REST API, as pydantic models (they make the OpenAPI docs).
 
-Responses are the Document JSON of ``Document.to_dict()``: ``{"text", "spans", "meta"}``.
+Responses are the Document JSON of ``Document.to_dict()``: ``{"text", "spans", "meta", "quotes"}``,
+each span with its ``voice`` and ``speaker``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -119,12 +120,41 @@ class SpanOut(BaseModel):
     technique: str
     score: float
     text: str
+    voice: Literal["author", "quoted"] | None = Field(
+        default=None,
+        description="Whose words the span is in: 'quoted' when at least half of its characters lie "
+        "inside a quotation (direct or reported speech), else 'author'. Absent where quotations "
+        "were not looked for (/v1/classify, Documents written before they were).",
+    )
+    speaker: str | None = Field(
+        default=None,
+        description="For a quoted span, the speaker of its quotation (the fullest name form found "
+        "in the article); null in the author's voice or when the text names nobody. Article text: "
+        "escape it before showing it as HTML.",
+    )
+
+
+class QuoteOut(BaseModel):
+    start: int = Field(description="Start of the quoted or reported words (no quotation marks).")
+    end: int
+    kind: Literal["direct", "indirect"] = Field(
+        description="'direct': words in quotation marks (or a post, a headline 'Name:'); "
+        "'indirect': reported speech without marks (Smith said that ...)."
+    )
+    speaker: str | None = Field(description="Who said it, or null when the text names nobody.")
+    speaker_start: int | None = Field(description="Where the speaker's name is mentioned.")
+    speaker_end: int | None
 
 
 class DocumentOut(BaseModel):
     text: str
     spans: list[SpanOut]
     meta: dict[str, Any]
+    quotes: list[QuoteOut] = Field(
+        default_factory=list,
+        description="The quotations of the text, sorted by start (scare quotes are not listed); "
+        "absent where they were not looked for.",
+    )
 
 
 class ErrorBody(BaseModel):

@@ -1,6 +1,7 @@
 // propscan's interactive view of analysed documents, shared by the HTML report and the web page.
-// Article text is untrusted: it only ever reaches the DOM through textContent, never innerHTML,
-// and bidi control characters are shown as visible markers so they cannot reorder what follows.
+// Article text is untrusted, and so are speaker names (they come from the article): they only ever
+// reach the DOM through textContent, never innerHTML, and bidi control characters are shown as
+// visible markers so they cannot reorder what follows.
 (function () {
   "use strict";
 
@@ -36,21 +37,39 @@
 
   function plural(n, noun) { return n.toLocaleString("en") + " " + noun + (n === 1 ? "" : "s"); }
 
-  // The text cut at every boundary of the shown spans: [start, end, covering spans]. One sweep
-  // over spans sorted by start, so thousands of spans in a long article stay fast.
-  function segments(text, spans) {
-    var sorted = spans.slice().sort(function (a, b) { return a.start - b.start; });
+  function byStart(a, b) { return a.start - b.start; }
+
+  // The text cut at every boundary of the shown spans and of the quotations: [start, end, covering
+  // spans, the innermost covering quotation or null]. One sweep over each list sorted by start, so
+  // thousands of spans in a long article stay fast.
+  function segments(text, spans, quotes) {
+    var sorted = spans.slice().sort(byStart), said = (quotes || []).slice().sort(byStart);
     var cuts = [0, text.length];
-    sorted.forEach(function (s) { cuts.push(s.start, s.end); });
+    sorted.concat(said).forEach(function (s) { cuts.push(s.start, s.end); });
     cuts = Array.from(new Set(cuts)).sort(function (a, b) { return a - b; });
-    var out = [], active = [], next = 0;
+    var out = [], active = [], next = 0, open = [], nextQ = 0;
     for (var i = 0; i + 1 < cuts.length; i++) {
       var a = cuts[i];
       while (next < sorted.length && sorted[next].start <= a) active.push(sorted[next++]);
+      while (nextQ < said.length && said[nextQ].start <= a) open.push(said[nextQ++]);
       active = active.filter(function (s) { return s.end > a; });
-      out.push([a, cuts[i + 1], active.slice()]);
+      open = open.filter(function (q) { return q.end > a; });
+      var inner = open.reduce(function (best, q) {
+        return best && best.end - best.start <= q.end - q.start ? best : q; }, null);
+      out.push([a, cuts[i + 1], active.slice(), inner]);
     }
     return out;
+  }
+
+  // whose words a span or a quotation is, in words: "quoted: Ann Lee", "quoted", "author's voice"
+  function whose(item) {
+    if (item.voice === "author") return "author's voice";
+    return item.speaker ? "quoted: " + item.speaker : "quoted";
+  }
+
+  function quoteNote(q) {
+    var kind = q.kind === "indirect" ? "Reported speech" : "Quotation";
+    return kind + (q.speaker ? " \u00b7 " + q.speaker : " \u00b7 speaker not named");
   }
 
   function density(text, spans) {
@@ -68,7 +87,7 @@
     var techniques = {};
     data.techniques.forEach(function (t) { techniques[t.label] = t; });
     var docs = data.documents;
-    var state = { minScore: 0, hidden: new Set() };
+    var state = { minScore: 0, hidden: new Set(), authorOnly: false };
     var uid = "ps" + Math.random().toString(36).slice(2, 8);
     root.textContent = "";
 
@@ -103,8 +122,20 @@
       sliderOut.textContent = state.minScore.toFixed(2);
       update();
     });
+    // "author's voice only": where quotations were looked for, hide the spans in quoted speech
+    var voiced = docs.some(function (d) {
+      return d.spans.some(function (s) { return s.voice === "author" || s.voice === "quoted"; }); });
+    var authorBox = el("input", { type: "checkbox", "class": "ps-author-only" });
+    authorBox.addEventListener("change", function () { state.authorOnly = authorBox.checked; update(); });
+    var authorToggle = voiced ? el("label", { "class": "ps-voice-toggle" }, [authorBox,
+      el("span", { text: " Author's voice only" }),
+      el("span", { "class": "ps-muted" }, [document.createTextNode(" (hide the spans in "),
+        el("span", { "class": "ps-quote-key", text: "quoted or reported speech" }),
+        document.createTextNode("; hover over it for the speaker)")])]) : null;
     var controls = el("section", { "class": "ps-controls", "aria-label": "Filters" }, [
-      el("label", { "class": "ps-slider" }, [el("span", { text: "Minimum score " }), slider, sliderOut]),
+      el("div", { "class": "ps-control-row" }, [
+        el("label", { "class": "ps-slider" }, [el("span", { text: "Minimum score " }), slider, sliderOut]),
+        authorToggle]),
       present.length ? legend : el("p", { text: "No propaganda techniques found." })]);
     root.appendChild(controls);
 
@@ -148,7 +179,8 @@
       var listSummary = el("summary", { text: "List of spans" });
       var list = el("details", { "class": "ps-list" }, [listSummary,
         el("table", {}, [el("thead", {}, [el("tr", {}, [el("th", { text: "Technique" }),
-          el("th", { text: "Score" }), el("th", { text: "Passage" })])]), rows])]);
+          el("th", { text: "Score" }), voiced ? el("th", { text: "Voice" }) : null,
+          el("th", { text: "Passage" })])]), rows])]);
       root.appendChild(el("article", { "class": "ps-doc", id: uid + "-doc-" + i,
         "aria-labelledby": uid + "-doc-" + i + "-title" }, [
         heading, meta, banner, el("section", { "class": "ps-summary", "aria-label": "Summary" }, [stats, chart]), text,
@@ -157,28 +189,37 @@
     });
     root.appendChild(tooltip);
 
+    // the spans the score slider and the voice toggle keep (the legend's toggles aside)
+    function kept(s) { return s.score >= state.minScore && !(state.authorOnly && s.voice === "quoted"); }
+
     function shown(d) {
-      return d.spans.filter(function (s) {
-        return s.score >= state.minScore && !state.hidden.has(s.technique);
-      });
+      return d.spans.filter(function (s) { return kept(s) && !state.hidden.has(s.technique); });
     }
 
     function drawText(view, spans) {
       var d = view.doc, frag = document.createDocumentFragment();
-      segments(d.text, spans).forEach(function (seg) {
+      segments(d.text, spans, d.quotes).forEach(function (seg) {
         var piece = visible(d.text.slice(seg[0], seg[1]));
-        var covering = seg[2];
-        if (!covering.length) { frag.appendChild(document.createTextNode(piece)); return; }
+        var covering = seg[2], quote = seg[3];
+        if (!covering.length && !quote) { frag.appendChild(document.createTextNode(piece)); return; }
+        if (!covering.length) {  // quoted words without a shown span: set apart, speaker on hover
+          var said = el("span", { "class": "ps-quote", "data-kind": quote.kind, text: piece });
+          said._quote = quote;
+          frag.appendChild(said);
+          return;
+        }
         // innermost span colours the background; every covering span adds one stacked underline
         var inner = covering.slice().sort(function (a, b) { return (a.end - a.start) - (b.end - b.start); })[0];
         var shadows = covering.map(function (s, k) {
           return "inset 0 -" + (3 * (k + 1)) + "px 0 " + techniques[s.technique].color;
         }).join(", ");
-        var node = el("mark", { "class": "ps-span", tabindex: "0", "aria-describedby": uid + "-tip",
+        var node = el("mark", { "class": "ps-span" + (quote ? " ps-in-quote" : ""), tabindex: "0",
+          "aria-describedby": uid + "-tip",
           "data-techniques": covering.map(function (s) { return s.technique; }).join(" "),
           style: "background-color:" + techniques[inner.technique].color + "2e;box-shadow:" + shadows +
             ";padding-bottom:" + (3 * covering.length) + "px", text: piece });
         node._covering = covering;
+        node._quote = quote;
         frag.appendChild(node);
       });
       view.text.textContent = "";
@@ -188,7 +229,11 @@
     function drawSummary(view, spans) {
       var counts = {};
       spans.forEach(function (s) { counts[s.technique] = (counts[s.technique] || 0) + 1; });
-      view.stats.textContent = plural(spans.length, "span") + " shown \u00b7 propaganda density " +
+      var quoted = spans.filter(function (s) { return s.voice === "quoted"; }).length;
+      // a document whose quotations were not looked for (older JSON) says nothing of voices
+      var known = view.doc.spans.some(function (s) { return s.voice === "author" || s.voice === "quoted"; });
+      var voice = !known ? "" : state.authorOnly ? " in the author's voice" : " (" + quoted + " in quoted speech)";
+      view.stats.textContent = plural(spans.length, "span") + " shown" + voice + " \u00b7 propaganda density " +
         pct(density(view.doc.text, spans)) + " of non-space characters";
       var labels = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; });
       var max = labels.length ? counts[labels[0]] : 1;
@@ -212,6 +257,7 @@
           el("td", {}, [el("span", { "class": "ps-swatch", "aria-hidden": "true", style: "background:" + t.color }),
             document.createTextNode(" " + t.name)]),
           el("td", { text: s.score.toFixed(2) }),
+          voiced ? el("td", { text: s.voice ? visible(whose(s)) : "" }) : null,
           el("td", { text: visible(view.doc.text.slice(s.start, s.end)) })]));
       });
     }
@@ -224,7 +270,7 @@
         drawSummary(view, spans);
         drawList(view, spans);
         view.doc.spans.forEach(function (s) {
-          if (s.score >= state.minScore) totals[s.technique] = (totals[s.technique] || 0) + 1;
+          if (kept(s)) totals[s.technique] = (totals[s.technique] || 0) + 1;
         });
       });
       Object.keys(legendButtons).forEach(function (label) {
@@ -235,13 +281,17 @@
 
     function showTip(node) {
       tooltip.textContent = "";
-      node._covering.forEach(function (s) {
+      (node._covering || []).forEach(function (s) {
         var t = techniques[s.technique];
         tooltip.appendChild(el("div", { "class": "ps-tip-item" }, [
           el("strong", { text: t.name }),
-          el("span", { "class": "ps-muted", text: " \u00b7 score " + s.score.toFixed(2) }),
+          el("span", { "class": "ps-muted", text: " \u00b7 score " + s.score.toFixed(2) +
+            (s.voice ? " \u00b7 " + visible(whose(s)) : "") }),
           el("div", { text: t.definition })]));
       });
+      if (node._quote) {
+        tooltip.appendChild(el("div", { "class": "ps-tip-item ps-tip-quote", text: visible(quoteNote(node._quote)) }));
+      }
       tooltip.hidden = false;
       var box = node.getBoundingClientRect();
       tooltip.style.left = Math.max(4, Math.min(window.scrollX + box.left,
@@ -252,11 +302,11 @@
     function hideTip() { tooltip.hidden = true; }
 
     root.addEventListener("mouseover", function (e) {
-      var node = e.target.closest && e.target.closest(".ps-span");
+      var node = e.target.closest && e.target.closest(".ps-span, .ps-quote");
       if (node) showTip(node);
     });
     root.addEventListener("mouseout", function (e) {
-      if (e.target.closest && e.target.closest(".ps-span")) hideTip();
+      if (e.target.closest && e.target.closest(".ps-span, .ps-quote")) hideTip();
     });
     root.addEventListener("focusin", function (e) {
       if (e.target.classList && e.target.classList.contains("ps-span")) showTip(e.target);

@@ -120,7 +120,9 @@
       var shown = Object.assign({}, doc, { meta: Object.assign(label ? { title: label } : {}, doc.meta) });
       window.Propscan.render(results, { documents: [shown], techniques: config.techniques });
       jsonButton.disabled = htmlButton.disabled = false;
-      statusEl.textContent = window.Propscan.plural(doc.spans.length, "span") + " found.";
+      var quoted = doc.spans.filter(function (s) { return s.voice === "quoted"; }).length;
+      statusEl.textContent = window.Propscan.plural(doc.spans.length, "span") + " found" +
+        (doc.quotes && doc.spans.length ? ", " + quoted + " in quoted speech." : ".");
     }).catch(function (err) {
       // a failed request must not leave the previous article's result on screen as if it were this one's
       current = null;
