@@ -46,7 +46,7 @@ def main() -> None:
 
     from rich.console import Console
 
-    from propscan.cli.evaluate import cv_tables
+    from propscan.cli.tables import cv_tables
     from propscan.train import cross_validate, recipe_options
     from propscan.train.config import make_options, parse_setting
 

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from ..errors import DataError, require
 from ..train.config import config_from, describe_options, make_options, parse_setting
+from .tables import cv_tables
 
 
 class TrainSplit(StrEnum):
@@ -278,7 +279,6 @@ def ensemble(
 
     if cross_validate:
         from ..authoring.ensemble_cv import cross_validate_ensemble
-        from .evaluate import cv_tables
 
         if data is None:
             raise DataError("--cross-validate scores the fold ensembles on the corpus: give --data DIR")
