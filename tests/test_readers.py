@@ -1,5 +1,6 @@
 import io
 import json
+from pathlib import Path
 
 from propscan.io.readers import Record, count_inputs, read_inputs, read_jsonl, read_text_file, record_id
 
@@ -143,3 +144,31 @@ def test_jsonl_extra_fields_are_kept_as_metadata(tmp_path):
     path.write_text(json.dumps(line) + "\n", encoding="utf-8")
     (record,) = read_jsonl(path)
     assert record.meta == {"outlet": "Gazette", "published": "2026-01-02", "n": 3}
+
+
+def test_a_json_array_is_read_like_jsonl_lines_and_documents_keep_their_meta(tmp_path: Path) -> None:
+    from propscan.io.readers import read_json
+
+    path = tmp_path / "feed.json"
+    items = [
+        {"id": "a1", "text": "evil plans", "outlet": "Bugle"},
+        {"text": "saved output", "spans": [{"start": 0, "end": 5}], "meta": {"id": "d7", "outlet": "Post"}},
+        {"id": "a3"},
+        "not an object",
+    ]
+    path.write_text(json.dumps(items), "utf-8")
+    records = list(read_inputs([path]))
+    assert [(r.id, r.text, r.meta.get("outlet")) for r in records[:2]] == [
+        ("a1", "evil plans", "Bugle"),
+        ("d7", "saved output", "Post"),  # a Document as --format json writes it: re-analysed, meta kept
+    ]
+    assert "spans" not in records[1].meta
+    assert [r.ok for r in records] == [True, True, False, False]
+    assert "'text' must be a string" in (records[2].error or "") and records[3].source.endswith("feed.json:4")
+    assert count_inputs([path]) == 4
+    path.write_text('{"text": "one object, not an array"}', "utf-8")
+    (only,) = read_json(path)
+    assert not only.ok and "JSON array" in (only.error or "")
+    path.write_text("[" * 100_000, "utf-8")
+    (deep,) = read_json(path)
+    assert not deep.ok and "nested too deeply" in (deep.error or "")

@@ -36,7 +36,10 @@ class Format(StrEnum):
 def analyze(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Text or .html files, directories of them (not recursive), .jsonl files or '-'."),
+        typer.Argument(
+            help="Text or .html files, directories of them (not recursive), .jsonl, .json, .csv or "
+            ".parquet files, http(s) URLs, or '-'."
+        ),
     ],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     output: Annotated[

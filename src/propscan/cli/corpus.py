@@ -86,7 +86,7 @@ def _batch_progress() -> Iterator[tuple[Callable[[int, int], None], Callable[[in
 def batch(
     inputs: Annotated[
         list[str],
-        typer.Argument(help="Directories of .txt/.html files, .jsonl, .csv or .parquet files."),
+        typer.Argument(help="Directories of .txt/.html files, .jsonl, .json, .csv or .parquet files."),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output directory (resumable).")],
     engine: Annotated[Engine, typer.Option(help="'local': this machine; 'ray': Ray Data.")] = Engine.local,

@@ -28,7 +28,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..errors import FetchError, InputError
 from ..text import clean_meta, clean_text
@@ -41,7 +41,8 @@ _OTHER_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # ftp://, file://, s3://
 
 
 def read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None = None) -> Iterator[Record]:
-    """Yield a Record for every text in ``inputs`` (paths, directories, JSONL files or ``-``)."""
+    """Yield a Record for every text in ``inputs`` (paths, directories, JSONL or JSON files, tables,
+    URLs or ``-``)."""
     for item in inputs:
         if str(item) == STDIN:
             yield _read_stdin(stdin)
@@ -63,6 +64,8 @@ def read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None = None) -> 
             yield Record(path.stem, str(path), None, "no such file or directory")
         elif path.suffix.lower() == ".jsonl":
             yield from read_jsonl(path)
+        elif path.suffix.lower() == ".json":
+            yield from read_json(path)
         elif path.suffix.lower() in TABLE_SUFFIXES:
             yield from read_table(path)
         elif path.suffix.lower() in HTML_SUFFIXES:
@@ -87,6 +90,8 @@ def count_inputs(inputs: Iterable[str | Path]) -> int:
                     total += sum(1 for line in fh if line.strip())
             except OSError:
                 total += 1
+        elif path.suffix.lower() == ".json":
+            total += _json_count(path)
         elif path.suffix.lower() in TABLE_SUFFIXES:
             total += count_rows(path)
         else:
@@ -134,24 +139,79 @@ def read_jsonl(path: Path) -> Iterator[Record]:
             yield _parse_line(path, number, raw)
 
 
+def read_json(path: Path) -> Iterator[Record]:
+    """One Record per element of a ``.json`` file holding an array of objects: the objects of JSONL
+    lines, or Documents as ``propscan analyze --format json`` writes them (their ``meta`` keeps
+    the id and metadata; their spans are analysed anew). The file is read whole, so it may hold at
+    most MAX_JSON_BYTES: a bigger corpus belongs in JSONL, which is read a line at a time."""
+    try:
+        size = path.stat().st_size
+        raw = path.read_bytes() if size <= MAX_JSON_BYTES else b""
+    except OSError as exc:
+        yield Record(path.stem, str(path), None, f"cannot read file: {exc.strerror or exc}")
+        return
+    if size > MAX_JSON_BYTES:
+        reason = (
+            f"a .json file of {size:,} bytes is over {MAX_JSON_BYTES:,}: write it as JSONL, one object a line"
+        )
+        yield Record(path.stem, str(path), None, reason)
+        return
+    items, error = _json_value(raw, "file")
+    if error is None and not isinstance(items, list):
+        error = 'file must hold a JSON array of objects like [{"id": ..., "text": ...}, ...]'
+    if error is not None:
+        yield Record(path.stem, str(path), None, error)
+        return
+    for number, obj in enumerate(items, start=1):
+        yield _record_of(obj, f"{path.stem}:{number}", f"{path}:{number}", "element")
+
+
+def _json_count(path: Path) -> int:
+    """The elements a .json file's array holds (1 when it cannot be read: its error Record)."""
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            return 1
+        items, error = _json_value(path.read_bytes(), "file")
+    except OSError:
+        return 1
+    return max(1, len(items)) if error is None and isinstance(items, list) else 1
+
+
+def _json_value(raw: bytes, what: str) -> tuple[Any, str | None]:
+    """(value, None) of JSON bytes, or (None, why not) naming ``what`` they are (a line, a file)."""
+    try:
+        return json.loads(raw.decode("utf-8")), None
+    except UnicodeDecodeError as exc:
+        return None, f"{what} is not valid UTF-8 (byte {exc.start} of the {what})"
+    except json.JSONDecodeError as exc:
+        return None, f"{what} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    except RecursionError:
+        return None, f"{what} is not usable JSON: it is nested too deeply"
+    except ValueError:  # json.loads refuses integers of more than 4,300 digits (Python's int limit)
+        return (
+            None,
+            f"{what} is not usable JSON: it holds a number of more than 4,300 digits; write it as a string",
+        )
+
+
 def _parse_line(path: Path, number: int, raw: bytes) -> Record:
     default_id = f"{path.stem}:{number}"
     source = f"{path}:{number}"
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return Record(default_id, source, None, f"line is not valid UTF-8 (byte {exc.start} of the line)")
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return Record(default_id, source, None, f"line is not valid JSON: {exc.msg} (column {exc.colno})")
-    except RecursionError:
-        return Record(default_id, source, None, "line is not usable JSON: it is nested too deeply")
-    except ValueError:  # json.loads refuses integers of more than 4,300 digits (Python's int limit)
-        reason = "line is not usable JSON: it holds a number of more than 4,300 digits; write it as a string"
-        return Record(default_id, source, None, reason)
+    obj, error = _json_value(raw, "line")
+    if error is not None:
+        return Record(default_id, source, None, error)
+    return _record_of(obj, default_id, source, "line")
+
+
+def _record_of(obj: Any, default_id: str, source: str, what: str) -> Record:
+    """The Record of one JSON object with a string ``text``; a Document's ``meta`` object counts as
+    metadata (and gives the id), its ``spans`` and ``quotes`` are dropped."""
     if not isinstance(obj, dict):
-        return Record(default_id, source, None, 'line must be a JSON object like {"id": ..., "text": ...}')
+        return Record(
+            default_id, source, None, f'{what} must be a JSON object like {{"id": ..., "text": ...}}'
+        )
+    if isinstance(obj.get("meta"), dict):
+        obj = {**obj["meta"], **{k: v for k, v in obj.items() if k not in ("meta", "spans", "quotes")}}
     text = obj.get("text")
     if not isinstance(text, str):
         got = "missing" if "text" not in obj else f"a {type(text).__name__}"
@@ -164,6 +224,9 @@ def _parse_line(path: Path, number: int, raw: bytes) -> Record:
         shown = repr(raw_id) if len(repr(raw_id)) <= 80 else f"a {type(raw_id).__name__}"
         return Record(default_id, source, None, f"'id' must be a string or an integer, got {shown}")
     return Record(clean_text(str(raw_id)), source, clean_text(text), meta=meta)
+
+
+MAX_JSON_BYTES = 200_000_000
 
 
 def _dir_files(path: Path) -> list[Path]:
@@ -215,6 +278,7 @@ __all__ = [
     "is_url",
     "read_html_file",
     "read_inputs",
+    "read_json",
     "read_jsonl",
     "read_text_file",
     "record_id",
