@@ -373,3 +373,28 @@ def test_every_function_level_import_of_training_is_loaded_before_the_work_start
     assert found <= set(loop.LATE_MODULES), sorted(found - set(loop.LATE_MODULES))
     loop.load_late_modules()
     assert all(name in sys.modules for name in loop.LATE_MODULES)
+
+
+def test_length_buckets_batch_every_window_once_and_pad_short_ones_less() -> None:
+    import random
+
+    import numpy as np
+
+    from propscan.train.data import Example, batches
+
+    sizes = [10, 200, 12, 250, 30, 256, 8, 100] * 20
+    examples = [
+        Example(np.full(n, i, np.int64), np.zeros((n, 15), np.float32), [], [], [], [])
+        for i, n in enumerate(sizes)
+    ]
+
+    def run(buckets: int) -> tuple[list[int], int]:
+        seen, padded = [], 0
+        for ids, mask, _tok, _spans in batches(examples, 16, -1, random.Random(0), buckets):
+            seen += [int(row[0]) for row in ids]
+            padded += ids.shape[0] * ids.shape[1]
+        return sorted(seen), padded
+
+    plain, bucketed = run(0), run(20)
+    assert plain[0] == bucketed[0] == list(range(len(sizes)))  # every window exactly once
+    assert bucketed[1] < plain[1] / 1.5

@@ -24,6 +24,9 @@ class TrainConfig:
     lr: float = 8e-5  # a 6-layer encoder wants a larger rate than BERT-base's 2e-5..5e-5
     head_lr: float = 1e-3  # fresh heads learn faster than the pretrained body
     batch_size: int = 16
+    # > 0: batches are cut from runs of this many batches' worth of shuffled windows sorted by
+    # length, so short windows (crops, short texts) are not padded to 256 tokens; 0: plain shuffle
+    length_buckets: int = 0
     max_tokens: int = 256  # inference uses the same window: positions beyond it are untrained
     train_overlap: int = 128  # training windows overlap by half: every token seen in two contexts
     # The span loss (cross-entropy over 14 classes) dwarfs the token loss; at weight 1 it pulled the

@@ -147,10 +147,25 @@ def _jittered(
     return out
 
 
-def batches(examples: list[Example], batch_size: int, pad_id: int, rng: random.Random):
-    """Shuffled, padded batches as tensors; with cached frozen-layer states, those instead of ids."""
+def batches(
+    examples: list[Example], batch_size: int, pad_id: int, rng: random.Random, length_buckets: int = 0
+):
+    """Shuffled, padded batches as tensors; with cached frozen-layer states, those instead of ids.
+    With ``length_buckets`` > 0, each run of that many batches' worth of shuffled windows is sorted
+    by length before it is cut into batches (then the batches are shuffled): short windows (crops,
+    short texts) are then padded to their neighbours' length, not to 256 tokens."""
     order = list(range(len(examples)))
     rng.shuffle(order)
+    if length_buckets > 0:
+        span = batch_size * length_buckets
+        order = [
+            j
+            for i in range(0, len(order), span)
+            for j in sorted(order[i : i + span], key=lambda j: len(examples[j].ids))
+        ]
+        starts = list(range(0, len(order), batch_size))
+        rng.shuffle(starts)
+        order = [j for i in starts for j in order[i : i + batch_size]]
     for i in range(0, len(order), batch_size):
         chunk = [examples[j] for j in order[i : i + batch_size]]
         width = max(len(e.ids) for e in chunk)

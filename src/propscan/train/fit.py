@@ -39,7 +39,7 @@ def fit(net: Net, examples: list[Example], pad: int, cfg: TrainConfig, log: Any)
         task = bar.add_task("training", total=steps)
         for epoch in range(cfg.epochs):
             total, count, t0 = 0.0, 0, time.time()
-            for batch in batches(examples, cfg.batch_size, pad, rng):
+            for batch in batches(examples, cfg.batch_size, pad, rng, cfg.length_buckets):
                 inputs, mask, tok = (t.to(device) for t in batch[:3])
                 spans = tuple(t.to(device) for t in batch[3]) if batch[3] else None
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
