@@ -390,7 +390,7 @@ def test_length_buckets_batch_every_window_once_and_pad_short_ones_less() -> Non
 
     def run(buckets: int) -> tuple[list[int], int]:
         seen, padded = [], 0
-        for ids, mask, _tok, _spans in batches(examples, 16, -1, random.Random(0), buckets):
+        for ids, _mask, _tok, _spans in batches(examples, 16, -1, random.Random(0), buckets):
             seen += [int(row[0]) for row in ids]
             padded += ids.shape[0] * ids.shape[1]
         return sorted(seen), padded
