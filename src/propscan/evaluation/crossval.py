@@ -31,9 +31,11 @@ from .folds import SETTINGS, Fold, Settings, flc_of, hits_of, macro_f1, sentence
 from .metrics import PRF
 
 GRID: dict[str, tuple[float, ...]] = {
-    "threshold": (0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2),
-    "single_token_threshold": (1.01, 0.8, 0.7, 0.6, 0.5),
-    "token_blend": (0.0, 0.2, 0.3, 0.4, 0.5),
+    # wide enough that the fast recipe's choices (threshold 0.25, lone tokens 0.5, blend 0.5 on
+    # the first grid) sit inside it, not at its edge
+    "threshold": (0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15),
+    "single_token_threshold": (1.01, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3),
+    "token_blend": (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
     "multi_label_threshold": (0.2, 0.3, 0.4, 0.5, 1.01),
 }
 REPORT = "cv_report.json"  # in a cross-validation run directory
