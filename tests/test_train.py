@@ -398,3 +398,18 @@ def test_length_buckets_batch_every_window_once_and_pad_short_ones_less() -> Non
     plain, bucketed = run(0), run(20)
     assert plain[0] == bucketed[0] == list(range(len(sizes)))  # every window exactly once
     assert bucketed[1] < plain[1] / 1.5
+
+
+def test_class_weights_favour_rare_techniques_and_average_one_per_span() -> None:
+    import numpy as np
+
+    from propscan.train.data import Example
+    from propscan.train.fit import class_weights
+
+    one_hot = np.eye(14, dtype=np.float32)
+    targets = [one_hot[0]] * 8 + [one_hot[5]] * 2
+    example = Example(np.zeros(3, np.int64), np.zeros((3, 15), np.float32), [], [], [], targets)
+    weights = class_weights([example], 0.5).numpy()
+    assert weights[5] == pytest.approx(2 * weights[0])  # 4x rarer, square-root balancing
+    assert (8 * weights[0] + 2 * weights[5]) / 10 == pytest.approx(1.0)
+    assert class_weights([example], 0.0).tolist() == [1.0] * 14

@@ -33,6 +33,9 @@ class TrainConfig:
     # shared encoder away from span finding (val SI 0.39); at 0.3 SI is 0.45 and TC unchanged (0.67).
     technique_weight: float = 0.25  # per-technique token channels: an auxiliary task, and a TC view
     span_weight: float = 0.3
+    # > 0: each span's share of the span loss is weighted by its technique's frequency^-power (mean
+    # weight 1), so rare techniques count more; 0.5 is the usual square-root balancing. 0: off.
+    class_weight_power: float = 0.0
     # > 0: the span head also trains on span_jitter_copies copies of each span whose ends moved by
     # up to this many characters (data augmentation; docs/experiments.md row 28). 0: gold spans only.
     span_jitter: int = 0
@@ -145,7 +148,7 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "max_tokens"):
             if getattr(self, name) < 1:
                 raise DataError(f"{name} must be at least 1, not {getattr(self, name)!r}")
-        for name in ("technique_weight", "span_weight", "span_jitter", "lr", "head_lr"):
+        for name in ("technique_weight", "span_weight", "span_jitter", "lr", "head_lr", "class_weight_power"):
             if getattr(self, name) < 0:
                 raise DataError(f"{name} must not be negative, not {getattr(self, name)!r}")
         if not (self.device in ("auto", "cpu") or self.device.startswith("cuda")):

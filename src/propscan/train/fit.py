@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import DataError
+from ..techniques import LABELS
 from .config import TrainConfig
 from .data import IGNORE, Example, batches
 from .model import Net
@@ -33,6 +34,7 @@ def fit(net: Net, examples: list[Example], pad: int, cfg: TrainConfig, log: Any)
     )
     rng = random.Random(cfg.seed)
     device = device_of(cfg.device)
+    weights = class_weights(examples, cfg.class_weight_power).to(device)  # (L,)
     net.to(device)
     net.train()
     with Progress(transient=False) as bar:
@@ -49,10 +51,8 @@ def fit(net: Net, examples: list[Example], pad: int, cfg: TrainConfig, log: Any)
                 loss = loss_of(logits.float(), tok, cfg)
                 if span_logits is not None:
                     target = spans[4]  # (S, L) label distribution
-                    loss = (
-                        loss
-                        + cfg.span_weight * -(target * F.log_softmax(span_logits.float(), -1)).sum(-1).mean()
-                    )
+                    per_span = -(target * F.log_softmax(span_logits.float(), -1)).sum(-1)  # (S,)
+                    loss = loss + cfg.span_weight * (per_span * (target @ weights)).mean()
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -63,6 +63,21 @@ def fit(net: Net, examples: list[Example], pad: int, cfg: TrainConfig, log: Any)
             log(f"epoch {epoch + 1}/{cfg.epochs}: loss {total / max(count, 1):.4f} ({time.time() - t0:.0f}s)")
     net.eval()
     net.to("cpu")  # export, calibration folds and the teacher all work on the CPU
+
+
+def class_weights(examples: list[Example], power: float) -> torch.Tensor:
+    """(L,) loss weight of each technique's spans: (its share of the span targets)^-power, scaled so
+    that the mean weight over the training spans is 1 (power 0: every weight 1)."""
+    counts = np.zeros(len(LABELS), dtype=np.float64)
+    for example in examples:
+        for target in example.span_targets:
+            counts += target
+    if power == 0 or counts.sum() == 0:
+        return torch.ones(len(LABELS))
+    share = np.maximum(counts, 1.0) / counts.sum()
+    weights = share**-power
+    weights /= (counts * weights).sum() / counts.sum()  # mean weight per span 1
+    return torch.tensor(weights, dtype=torch.float32)
 
 
 def calibration_feeds(
@@ -106,4 +121,4 @@ def loss_of(logits: torch.Tensor, targets: torch.Tensor, cfg: TrainConfig) -> to
     return any_loss + cfg.technique_weight * tech_loss
 
 
-__all__ = ["calibration_feeds", "device_of", "fit", "loss_of"]
+__all__ = ["calibration_feeds", "class_weights", "device_of", "fit", "loss_of"]
