@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--output", type=Path, default=Path("runs/cv"))
     parser.add_argument("--technique-bias", action="store_true", help="also fit per-technique offsets")
+    parser.add_argument("--short-threshold", action="store_true", help="also choose a short-text threshold")
     parser.add_argument("--compare", type=Path, nargs=2, metavar=("BASELINE", "CANDIDATE"))
     args = parser.parse_args()
     if args.compare:
@@ -51,7 +52,14 @@ def main() -> None:
     from propscan.train.config import make_options, parse_setting
 
     options = make_options(recipe_options(args.recipe), dict(parse_setting(s) for s in args.settings))
-    report = cross_validate(args.data, args.folds, args.output, technique_bias=args.technique_bias, **options)
+    report = cross_validate(
+        args.data,
+        args.folds,
+        args.output,
+        technique_bias=args.technique_bias,
+        short_threshold=args.short_threshold,
+        **options,
+    )
     Console(highlight=False).print(*cv_tables(report))
     print("settings chosen on all folds:", json.dumps(report["settings"]))
 

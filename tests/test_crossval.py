@@ -148,3 +148,22 @@ def test_an_ensemble_is_cross_validated_from_its_members_fold_models(
     shutil.copytree(tiny_model_dir, runs[1] / "fold2")
     with pytest.raises(InputError, match="same K"):
         cross_validate_ensemble(runs[0], runs[1], tmp_path / "other", corpus, log=lambda *_: None)
+
+
+def test_a_short_text_is_decoded_with_the_short_threshold_and_an_article_is_not(tiny_model_dir: Path) -> None:
+    from dataclasses import replace
+
+    detector = Detector.load(tiny_model_dir, threads=1)
+    detector.config = replace(detector.config, short_threshold=0.99, short_tokens=6)
+    assert detector.analyze("They are evil traitors .").spans == []  # 5 tokens: short, strict
+    long = "They are evil traitors . We said it . The plan is the plan ."
+    assert detector.analyze(long).spans  # 15 tokens: the article threshold
+    assert detector.analyze("They are evil traitors .", token_threshold=0.5).spans  # a cut-off given holds
+
+
+def test_the_short_threshold_is_chosen_on_lines_analysed_alone(folds: list[Fold]) -> None:
+    from propscan.evaluation.crossval import SHORT_GRID
+
+    settings = tune(folds, short=True)
+    assert settings.short_threshold in SHORT_GRID
+    assert tune(folds).short_threshold is None

@@ -115,3 +115,13 @@ def test_sha256sums_in_every_sha256sum_format_is_accepted(
     }[style]
     (directory / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert Detector.load(directory).analyze("evil traitors").spans
+
+
+def test_a_short_threshold_outside_zero_and_one_is_refused() -> None:
+    from propscan.errors import ModelError
+    from propscan.hub.config import ModelConfig
+
+    base = {"name": "m", "version": "1", "labels": []}
+    assert ModelConfig.from_json({**base, "short_threshold": 0.7}).short_threshold == 0.7
+    with pytest.raises(ModelError, match="short_threshold"):
+        ModelConfig.from_json({**base, "short_threshold": 1.5})

@@ -9,6 +9,7 @@ from ..evaluation.calibrate import BINS
 from ..hub.config import ModelConfig
 from ..techniques import LABELS
 
+SHORT_TOKENS = ModelConfig.__dataclass_fields__["short_tokens"].default  # texts decoded as short
 CITATION = (
     "G. Da San Martino, S. Yu, A. Barrón-Cedeño, R. Petrov, P. Nakov. Fine-Grained Analysis of "
     "Propaganda in News Articles. EMNLP-IJCNLP 2019."
@@ -211,6 +212,12 @@ def cv_section(report: dict[str, Any], n_articles: int | None = None) -> list[st
             "; per-technique log offsets on the technique distribution "
             + ", ".join(f"{label} {b:+g}" for label, b in zip(LABELS, bias, strict=True) if b)
             if bias
+            else ""
+        )
+        + (
+            f"; a text of at most {SHORT_TOKENS} tokens (a few sentences) is decoded with token "
+            f"probability {settings['short_threshold']}, chosen on lines analysed alone"
+            if settings.get("short_threshold") is not None
             else ""
         )
         + ".",

@@ -109,6 +109,7 @@ def build(
             token_blend=chosen["token_blend"],
             multi_label_threshold=chosen["multi_label_threshold"],
             technique_bias=tuple(chosen["technique_bias"]) if chosen.get("technique_bias") else None,
+            short_threshold=chosen.get("short_threshold"),
             calibration=report["calibration"],
             calibration_fit=report["calibration_fit"],
         )

@@ -28,6 +28,7 @@ def cross_validate_ensemble(
     technique_weight: float = 0.5,
     sentences: bool = True,
     technique_bias: bool = False,
+    short_threshold: bool = False,
     log: Any = print,
 ) -> dict[str, Any]:
     """Build ``output/foldI`` = ensemble of ``first/foldI`` and ``second/foldI`` for every fold of
@@ -49,7 +50,9 @@ def cross_validate_ensemble(
         articles = load_split(data_dir, fold_split(i, folds, held_out=True))
         scored.append(Fold.of(i, Detector.load(target), articles))
         log(f"fold {i + 1}/{folds}: ensemble of {members[0]} and {members[1]}")
-    report = cross_validate_folds(scored, log=log, sentences=sentences, bias=technique_bias)
+    report = cross_validate_folds(
+        scored, log=log, sentences=sentences, bias=technique_bias, short=short_threshold
+    )
     oof = report.pop("oof")
     report["options"] = {
         "ensemble": [str(first), str(second)],

@@ -70,6 +70,14 @@ def evaluate(
             "other folds, and report what they do.",
         ),
     ] = False,
+    short_threshold: Annotated[
+        bool,
+        typer.Option(
+            "--short-threshold",
+            help="With --folds: also choose, on the other folds' lines analysed alone, a token "
+            "threshold for texts of a few sentences.",
+        ),
+    ] = False,
 ) -> None:
     """Score a model on a corpus split: SI, TC and FLC, and F1 per technique (or cross-validate a
     recipe with --folds K)."""
@@ -80,7 +88,13 @@ def evaluate(
         given = dict(parse_setting(s) for s in settings or ())
         options = make_options(library.recipe_options(recipe.value), given)
         report = library.cross_validate(
-            data, folds, output, sentences=sentences, technique_bias=technique_bias, **options
+            data,
+            folds,
+            output,
+            sentences=sentences,
+            technique_bias=technique_bias,
+            short_threshold=short_threshold,
+            **options,
         )
         if as_json:
             typer.echo(json.dumps(report, indent=2, ensure_ascii=False))

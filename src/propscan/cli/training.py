@@ -272,6 +272,12 @@ def ensemble(
         bool,
         typer.Option("--technique-bias", help="With --cross-validate: also fit per-technique offsets."),
     ] = False,
+    short_threshold: Annotated[
+        bool,
+        typer.Option(
+            "--short-threshold", help="With --cross-validate: also choose a threshold for short texts."
+        ),
+    ] = False,
 ) -> None:
     """Combine two models into one ensemble directory, usable wherever --model takes a directory
     (or, with --cross-validate, cross-validate the ensemble of two cross-validated recipes)."""
@@ -290,6 +296,7 @@ def ensemble(
             token_weight=token_weight,
             technique_weight=technique_weight,
             technique_bias=technique_bias,
+            short_threshold=short_threshold,
         )
         Console(highlight=False).print(*cv_tables(report))
         return

@@ -194,17 +194,23 @@ class Detector:
         checked = (clean_text(t) for t in texts)  # the input contract
         spans: list[Span] = []
         lowered = None  # of the text being decoded: computed once per text, not once per block
+        short = self.config.short_threshold if cutoff is None else None  # a cut-off given holds for all
         for scored in self.scorer.score(checked, batch_size):
             if scored.has_tokens:
                 lowered = lower(scored.text) if lowered is None else lowered
                 technique_probs = functools.partial(self._technique_probs, scored, lowered)
+                alone = (
+                    scored.last
+                    and scored.block.start == 0
+                    and len(scored.block.ids) <= self.config.short_tokens
+                )
                 spans += decode_block(
                     scored.text,
                     scored.block,
                     scored.token_probs,
                     technique_probs,
                     self.config,
-                    th,
+                    short if short is not None and alone else th,
                     self._score_map,
                 )
             if progress_chars:

@@ -18,6 +18,7 @@ import json
 import math
 import statistics
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +39,16 @@ GRID: dict[str, tuple[float, ...]] = {
     "token_blend": (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
     "multi_label_threshold": (0.2, 0.3, 0.4, 0.5, 1.01),
 }
+# the token threshold for texts of a few sentences, chosen on lines analysed alone; None: as articles
+SHORT_GRID: tuple[float | None, ...] = (None, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 REPORT = "cv_report.json"  # in a cross-validation run directory
 BIAS_GRID = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)  # log offsets tried per technique
 Log = Callable[[str], Any]
 
 
-def tune(folds: Sequence[Fold], log: Log | None = None, *, bias: bool = False) -> Settings:
+def tune(
+    folds: Sequence[Fold], log: Log | None = None, *, bias: bool = False, short: bool = False
+) -> Settings:
     """Decision settings chosen on the predictions of ``folds`` (see the module docstring); with
     ``bias``, also per-technique offsets that maximise the mean of TC micro- and macro-F1."""
 
@@ -62,6 +67,12 @@ def tune(folds: Sequence[Fold], log: Log | None = None, *, bias: bool = False) -
 
     multi = best(GRID["multi_label_threshold"], flc)
     chosen = Settings(threshold, single, blend, multi, offsets)
+    if short:
+
+        def alone(value: float | None) -> float:
+            return sentence_mode(folds, replace(chosen, short_threshold=value))[0].f1
+
+        chosen = replace(chosen, short_threshold=best(SHORT_GRID, alone))
     if log:
         log(f"settings on folds {[f.index for f in folds]}: {chosen.to_dict()}")
     return chosen
@@ -101,10 +112,15 @@ def score_map(folds: Sequence[Fold], settings: Settings) -> Calibrator:
 
 
 def fold_figures(
-    fold: Fold, others: Sequence[Fold], log: Log | None = None, sentences: bool = True, bias: bool = False
+    fold: Fold,
+    others: Sequence[Fold],
+    log: Log | None = None,
+    sentences: bool = True,
+    bias: bool = False,
+    short: bool = False,
 ) -> dict[str, Any]:
     """Figures of ``fold`` with settings tuned on, and spans calibrated by a map fitted on, ``others``."""
-    settings = tune(others, log, bias=bias)
+    settings = tune(others, log, bias=bias, short=short)
     si = si_of([fold], settings)
     tc, tc_per = tc_of([fold], settings.token_blend, settings.technique_bias)
     flc, flc_per = flc_of([fold], settings)
@@ -132,7 +148,7 @@ def fold_figures(
         "oof": _oof_rows(fold, settings, mapped),
     }
     if sentences:
-        si_lines, flc_lines = sentence_mode(fold, settings)
+        si_lines, flc_lines = sentence_mode([fold], settings)
         figures["sentence_si"], figures["sentence_flc"] = si_lines.to_dict(), flc_lines.to_dict()
     if log:
         log(
@@ -191,11 +207,18 @@ def mean_sd(values: Sequence[float]) -> dict[str, float]:
 
 
 def cross_validate_folds(
-    folds: Sequence[Fold], log: Log | None = None, sentences: bool = True, bias: bool = False
+    folds: Sequence[Fold],
+    log: Log | None = None,
+    sentences: bool = True,
+    bias: bool = False,
+    short: bool = False,
 ) -> dict[str, Any]:
     """Every fold's figures (nested), their mean ± sd, and the settings and score map chosen on
     all folds together (what a model trained on all articles ships with)."""
-    per_fold = [fold_figures(f, [o for o in folds if o is not f], log, sentences, bias) for f in folds]
+    per_fold = [
+        fold_figures(f, [o for o in folds if o is not f], log, sentences, bias, short and sentences)
+        for f in folds
+    ]
     pooled = [pair for fig in per_fold for pair in fig.pop("scores")]
     oof = [row for fig in per_fold for row in fig.pop("oof")]
     headline = {
@@ -217,7 +240,7 @@ def cross_validate_folds(
         for label in LABELS
         if any(label in f["per_technique"] for f in per_fold)
     }
-    final = tune(folds, log, bias=bias)
+    final = tune(folds, log, bias=bias, short=short and sentences)
     mapped = score_map(folds, final)
     scores, hits = hits_of(folds, final)
     return {

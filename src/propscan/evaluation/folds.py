@@ -32,11 +32,14 @@ class Settings:
     token_blend: float
     multi_label_threshold: float
     technique_bias: Bias = None
+    short_threshold: float | None = None  # for texts of a few sentences (see ModelConfig)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {name: getattr(self, name) for name in SETTINGS}
         if self.technique_bias is not None:
             out["technique_bias"] = list(self.technique_bias)
+        if self.short_threshold is not None:
+            out["short_threshold"] = self.short_threshold
         return out
 
 
@@ -46,15 +49,18 @@ class Fold:
 
     index: int
     detector: Detector  # over a RememberingScorer: the encoder runs once per article
-    plain: Detector  # the same model without the memory (for texts analysed once)
+    lines: Detector  # the same model, remembering its lines too (sentence mode)
     articles: list[Article]
     _docs: dict[Settings, list[Document]] = field(default_factory=dict)
+    _line_docs: dict[Settings, list[Document]] = field(default_factory=dict)
     _probs: dict[float, list[Any]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, index: int, detector: Detector, articles: list[Article]) -> Fold:
-        memo = Detector(RememberingScorer(detector.scorer), detector.config, directory=detector.directory)
-        return cls(index, memo, detector, articles)
+        def memo() -> Detector:
+            return Detector(RememberingScorer(detector.scorer), detector.config, directory=detector.directory)
+
+        return cls(index, memo(), memo(), articles)
 
     def configured(self, settings: Settings) -> ModelConfig:
         return replace(
@@ -64,6 +70,7 @@ class Fold:
             token_blend=settings.token_blend,
             multi_label_threshold=settings.multi_label_threshold,
             technique_bias=settings.technique_bias,
+            short_threshold=settings.short_threshold,
             calibration=None,
         )
 
@@ -74,6 +81,24 @@ class Fold:
             self.detector.config = self.configured(settings)
             self._docs[settings] = self.detector.analyze_many([a.text for a in self.articles])
         return self._docs[settings]
+
+    def pieces(self) -> list[tuple[str, int, str]]:
+        """(article id, offset, line) of every non-blank line of the held-out articles."""
+        out = []
+        for article in self.articles:
+            offset = 0
+            for line in article.text.split("\n"):
+                if line.strip():
+                    out.append((article.id, offset, line))
+                offset += len(line) + 1
+        return out
+
+    def line_documents(self, settings: Settings) -> list[Document]:
+        """Raw-scored Documents of every line analysed alone, at ``settings``."""
+        if settings not in self._line_docs:
+            self.lines.config = self.configured(settings)
+            self._line_docs[settings] = self.lines.analyze_many([line for _, _, line in self.pieces()])
+        return self._line_docs[settings]
 
     def technique_probs(self, blend: float) -> list[np.ndarray]:
         """(S, L) technique distribution of each held-out article's gold label rows at ``blend``,
@@ -148,23 +173,16 @@ def hits_of(folds: Sequence[Fold], settings: Settings) -> tuple[list[float], lis
     return [s for s, _ in pairs], [h for _, h in pairs]
 
 
-def sentence_mode(fold: Fold, settings: Settings) -> tuple[PRF, PRF]:
-    """SI and FLC of the held-out articles analysed one line at a time (a sentence, in the
-    corpus), their spans mapped back to the article."""
-    detector = fold.plain
-    detector.config = fold.configured(settings)
-    pieces: list[tuple[str, int, str]] = []  # (article id, offset, line)
-    for article in fold.articles:
-        offset = 0
-        for line in article.text.split("\n"):
-            if line.strip():
-                pieces.append((article.id, offset, line))
-            offset += len(line) + 1
-    docs = detector.analyze_many([line for _, _, line in pieces])
-    pred: dict[str, list[tuple[int, int, str]]] = {a.id: [] for a in fold.articles}
-    for (ident, offset, _), doc in zip(pieces, docs, strict=True):
-        pred[ident] += [(s.start + offset, s.end + offset, s.technique) for s in doc.spans]
-    gold = {a.id: [(s.start, s.end, s.technique) for s in a.spans] for a in fold.articles}
+def sentence_mode(folds: Sequence[Fold], settings: Settings) -> tuple[PRF, PRF]:
+    """SI and FLC of the held-out articles of ``folds`` analysed one line at a time (a sentence,
+    in the corpus), their spans mapped back to the article."""
+    pred: dict[str, list[tuple[int, int, str]]] = {}
+    gold: dict[str, list[tuple[int, int, str]]] = {}
+    for fold in folds:
+        pred.update({a.id: [] for a in fold.articles})
+        gold.update({a.id: [(s.start, s.end, s.technique) for s in a.spans] for a in fold.articles})
+        for (ident, offset, _), doc in zip(fold.pieces(), fold.line_documents(settings), strict=True):
+            pred[ident] += [(s.start + offset, s.end + offset, s.technique) for s in doc.spans]
     si = si_score(_offsets(pred), _offsets(gold))
     return si, flc_score(pred, gold)[0]
 

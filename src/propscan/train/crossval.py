@@ -39,6 +39,7 @@ def cross_validate(
     log: Any = print,
     sentences: bool = True,
     technique_bias: bool = False,
+    short_threshold: bool = False,
     teacher_cache: str | Path | None = None,
     **options: Any,
 ) -> dict[str, Any]:
@@ -74,7 +75,9 @@ def cross_validate(
         Fold.of(i, Detector.load(out / f"fold{i}"), load_split(data_dir, fold_split(i, folds, held_out=True)))
         for i in range(folds)
     ]
-    report = cross_validate_folds(runs, log=log, sentences=sentences, bias=technique_bias)
+    report = cross_validate_folds(
+        runs, log=log, sentences=sentences, bias=technique_bias, short=short_threshold
+    )
     oof = report.pop("oof")
     report["options"] = options
     with open(out / OOF, "w", encoding="utf-8") as fh:

@@ -89,6 +89,7 @@ def train(
         technique_bias=tuple(report["settings"]["technique_bias"])
         if report and report["settings"].get("technique_bias")
         else None,
+        short_threshold=report["settings"].get("short_threshold") if report else None,
     )
     card_args = {"split": split, "n_articles": len(data.articles), "cfg": cfg, "base": data.base}
     write_model_dir(
