@@ -85,7 +85,12 @@ def compare(baseline: Path, candidate: Path) -> None:
         mean = statistics.fmean(diffs)
         se = statistics.stdev(diffs) / math.sqrt(len(diffs)) if len(diffs) > 1 else float("inf")
         better = mean < 0 if key in LOWER_IS_BETTER else mean > 0
-        verdict = ("better" if better else "worse") if abs(mean) >= 2 * se else "no decision (< 2 se)"
+        if max(abs(d) for d in diffs) < 1e-12:
+            verdict = "same"  # identical in every fold (the change does not touch this figure)
+        elif abs(mean) >= 2 * se:
+            verdict = "better" if better else "worse"
+        else:
+            verdict = "no decision (< 2 se)"
         print(
             f"{key:14s} {a['summary'][key]['mean']:9.4f} {b['summary'][key]['mean']:9.4f} "
             f"{mean:+8.4f} {se:7.4f}  {verdict}"
