@@ -92,20 +92,7 @@ def test_accurate_ships_its_fine_tuned_part_only_and_names_its_install_step(
     assert rows["accurate"]["members"] == ["fast", "accurate-mpnet"] and not rows["accurate"]["installed"]
     val = rows["accurate"]["scores"]["val"]
     fast = rows["fast"]["scores"]["val"]
-    # the figures recorded are the train-split twins' on val: issue #5's bars for accurate, and
-    # fast within 0.03 of it on SI (on TC see the next test)
+    # the figures recorded are the train-split twins' on val (issue #5's bars for accurate; the
+    # bar on fast's gap to accurate was retired by issue #31: both are judged on unseen articles)
     assert val["si"] >= 0.48 and val["tc"] >= 0.72
-    assert val["si"] - fast["si"] <= 0.03
     assert val["ece"] <= 0.05 and fast["ece"] <= 0.05
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue #5 is open: fast trails accurate by 0.048 TC on val (0.710 against 0.758, "
-    "docs/experiments.md rows 25-26); remove this marker when the gap closes",
-)
-def test_fast_stays_within_003_of_accurate_on_tc() -> None:
-    from propscan.hub import registry
-
-    scores = {name: registry.info(name).config["scores"]["val"] for name in ("fast", "accurate")}
-    assert scores["accurate"]["tc"] - scores["fast"]["tc"] <= 0.03
