@@ -167,3 +167,14 @@ def test_the_short_threshold_is_chosen_on_lines_analysed_alone(folds: list[Fold]
     settings = tune(folds, short=True)
     assert settings.short_threshold in SHORT_GRID
     assert tune(folds).short_threshold is None
+
+
+def test_a_run_report_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    from propscan.evaluation.crossval import OOF, REPORT, write_run
+
+    write_run(tmp_path, {"folds": 2, "oof": [{"id": "1"}]})
+    before = {name: (tmp_path / name).read_text("utf-8") for name in (OOF, REPORT)}
+    with pytest.raises(TypeError):  # a row that cannot be written stops the write half-way
+        write_run(tmp_path, {"folds": 3, "oof": [{"id": "2"}, {"id": object()}]})
+    assert {name: (tmp_path / name).read_text("utf-8") for name in (OOF, REPORT)} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([OOF, REPORT])  # no temporary files

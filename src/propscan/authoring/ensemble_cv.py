@@ -10,12 +10,11 @@ from typing import Any
 
 from ..engine.detector import Detector
 from ..errors import InputError
-from ..evaluation.crossval import REPORT, Fold, cross_validate_folds
+from ..evaluation.crossval import Fold, cross_validate_folds, write_run
 from ..io.ptc import fold_split, load_split
 from .ensemble_build import build
 
 OPTIONS = "cv_options.json"  # as in a member's cross-validation run directory
-OOF = "oof.jsonl"
 
 
 def cross_validate_ensemble(
@@ -53,7 +52,6 @@ def cross_validate_ensemble(
     report = cross_validate_folds(
         scored, log=log, sentences=sentences, bias=technique_bias, short=short_threshold
     )
-    oof = report.pop("oof")
     report["options"] = {
         "ensemble": [str(first), str(second)],
         "token_weight": token_weight,
@@ -61,10 +59,7 @@ def cross_validate_ensemble(
         "members": [r["options"] for r in runs],
     }
     (out / OPTIONS).write_text(json.dumps(report["options"], indent=2) + "\n", "utf-8")
-    with open(out / OOF, "w", encoding="utf-8") as fh:
-        for row in oof:
-            fh.write(json.dumps(row) + "\n")
-    (out / REPORT).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    write_run(out, report)
     return report
 
 

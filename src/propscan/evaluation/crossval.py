@@ -26,6 +26,7 @@ import numpy as np
 
 from ..engine.calibration import Calibrator
 from ..errors import DataError
+from ..io.writers import atomic_output
 from ..techniques import LABELS
 from .calibrate import ece, fit_isotonic
 from .folds import SETTINGS, Fold, Settings, flc_of, hits_of, macro_f1, sentence_mode, si_of, tc_of
@@ -42,6 +43,7 @@ GRID: dict[str, tuple[float, ...]] = {
 # the token threshold for texts of a few sentences, chosen on lines analysed alone; None: as articles
 SHORT_GRID: tuple[float | None, ...] = (None, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 REPORT = "cv_report.json"  # in a cross-validation run directory
+OOF = "oof.jsonl"  # its out-of-fold predictions, one article per line
 BIAS_GRID = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)  # log offsets tried per technique
 Log = Callable[[str], Any]
 
@@ -183,6 +185,20 @@ def _oof_rows(fold: Fold, settings: Settings, mapped: Calibrator) -> list[dict[s
             }
         )
     return rows
+
+
+def write_run(directory: str | Path, report: dict[str, Any]) -> dict[str, Any]:
+    """Write ``report`` (from :func:`cross_validate_folds`) into a run directory: its out-of-fold
+    rows to ``oof.jsonl``, the rest to ``cv_report.json``, each whole or not at all (a run stopped
+    while writing keeps its previous files). Returns the report without the rows."""
+    out = Path(directory)
+    rows = report.pop("oof")
+    with atomic_output(out / OOF) as fh:
+        for row in rows:
+            fh.write(json.dumps(row) + "\n")
+    with atomic_output(out / REPORT) as fh:
+        fh.write(json.dumps(report, indent=2) + "\n")
+    return report
 
 
 def read_report(directory: str | Path) -> dict[str, Any]:

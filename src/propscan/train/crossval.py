@@ -21,14 +21,13 @@ from typing import Any
 
 from ..engine.detector import Detector
 from ..errors import DataError, ModelError
-from ..evaluation.crossval import REPORT, Fold, cross_validate_folds
+from ..evaluation.crossval import OOF, Fold, cross_validate_folds, write_run
 from ..hub.checksums import verify
 from ..io.ptc import fold_split, load_split
 from .config import config_from
 from .run import train
 
 OPTIONS = "cv_options.json"
-OOF = "oof.jsonl"
 
 
 def cross_validate(
@@ -78,12 +77,8 @@ def cross_validate(
     report = cross_validate_folds(
         runs, log=log, sentences=sentences, bias=technique_bias, short=short_threshold
     )
-    oof = report.pop("oof")
     report["options"] = options
-    with open(out / OOF, "w", encoding="utf-8") as fh:
-        for row in oof:
-            fh.write(json.dumps(row) + "\n")
-    (out / REPORT).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    write_run(out, report)
     return report
 
 
