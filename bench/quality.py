@@ -66,10 +66,7 @@ def main() -> None:
 
 def compare(baseline: Path, candidate: Path) -> None:
     """Fold-by-fold differences of two cross-validation runs, with a 2-SE verdict."""
-    a, b = (
-        json.loads((d / "cv_report.json" if d.is_dir() else d).read_text("utf-8"))
-        for d in (baseline, candidate)
-    )
+    a, b = (_report(d) for d in (baseline, candidate))
     if a["folds"] != b["folds"]:
         raise SystemExit(
             f"{baseline} has {a['folds']} folds, {candidate} {b['folds']}: compare runs of one K"
@@ -95,6 +92,18 @@ def compare(baseline: Path, candidate: Path) -> None:
             f"{key:14s} {a['summary'][key]['mean']:9.4f} {b['summary'][key]['mean']:9.4f} "
             f"{mean:+8.4f} {se:7.4f}  {verdict}"
         )
+
+
+def _report(path: Path) -> dict:
+    """The cv_report.json of a run directory, or that file itself."""
+    file = path / "cv_report.json" if path.is_dir() else path
+    try:
+        return json.loads(file.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(
+            f"{file} is not a cross-validation report ({exc}): give a run directory of "
+            "'propscan evaluate --folds K --output DIR' or its cv_report.json"
+        ) from None
 
 
 def _value(fold: dict, key: str) -> float:

@@ -61,3 +61,9 @@ def test_reports_of_different_fold_counts_are_refused(tmp_path: Path) -> None:
     cand = _report(tmp_path / "b.json", [0.40, 0.42], [0.6] * 2, [0.03] * 2)
     with pytest.raises(SystemExit, match="compare runs of one K"):
         _bench().compare(base, cand)
+
+
+def test_a_missing_report_is_named_not_a_traceback(tmp_path: Path) -> None:
+    base = _report(tmp_path / "a.json", [0.40, 0.42], [0.6] * 2, [0.03] * 2)
+    with pytest.raises(SystemExit, match=r"nowhere.*is not a cross-validation report"):
+        _bench().compare(base, tmp_path / "nowhere")

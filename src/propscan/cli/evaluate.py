@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import DataError
+from ..errors import DataError, InputError
 from ..evaluation.seen import Overlap, training_overlap
 from ..io.ptc import split_size
 from ..train.config import make_options, parse_setting
@@ -81,7 +81,16 @@ def evaluate(
 ) -> None:
     """Score a model on a corpus split: SI, TC and FLC, and F1 per technique (or cross-validate a
     recipe with --folds K)."""
-    if folds is not None:
+    if folds is None:
+        used = {"--set": bool(settings), "--output": output is not None}
+        used |= {"--technique-bias": technique_bias, "--short-threshold": short_threshold}
+        misplaced = [flag for flag, on in used.items() if on]
+        if misplaced:
+            raise InputError(
+                f"{', '.join(misplaced)} only work with cross-validation: add --folds K (e.g. --folds 5) "
+                "or leave them out"
+            )
+    else:
         if output is None:
             raise DataError("--folds K trains K fold models: give --output DIR for them and the report")
         library = training.library()

@@ -55,6 +55,7 @@ def cross_validate(
             "a teacher trained on all articles has seen every held-out fold: give one teacher per fold, "
             "as a path with {fold} in it (e.g. --teacher runs/cv-teacher/fold{fold})"
         )
+    load_split(data_dir, fold_split(0, folds, held_out=True))  # a bad corpus fails before any write
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     _same_run(out / OPTIONS, {"folds": folds, "options": options, "data": str(Path(data_dir).resolve())})
