@@ -1,7 +1,7 @@
 """Speed of propscan against a plain transformers token-classification pipeline, in one run.
 
     python bench/speed.py [--model fast|accurate|PATH] [--articles ../shared/ptc/test-articles]
-                          [--no-pipeline] [--no-huge] [--rounds N]
+                          [--no-pipeline] [--no-huge] [--rounds N] [--against SRC]
 
 Targets on a 2-core laptop-class CPU: fast >= 15 articles/s, accurate >= 2 articles/s.
 
@@ -10,21 +10,27 @@ process: import, load and verify the model, analyze one sentence), peak RSS of a
 analyzes every article and of one that analyzes a 10 MB text, a machine reference (the shipped
 `fast` encoder's tokens/s on a fixed synthetic batch, before and after, so that runs on a
 differently loaded machine can be compared), and the same throughput for
-transformers' pipeline("token-classification") on an encoder of the same architecture and size
-(torch, fp32, all cores), as a ratio. The pipeline needs the `train` extra. The 10 MB text takes
-about half an hour with `accurate`: --no-huge skips it.
+transformers' pipeline("token-classification") on an encoder of the same architecture and depth
+(the model's recorded `layers`; torch, fp32, all cores), as a ratio. The pipeline needs the
+`train` extra. The 10 MB text takes about half an hour with `accurate`: --no-huge skips it.
 
 It also prints what finding quotations and span voices costs (engine.attribution.attribute, the
 step every Document goes through at the end of analyze): in each of --rounds rounds,
 Detector.analyze_many over the articles, then attribute over its Documents, interleaved so that
 both see the same load; the share is attribute's time over analyze_many's time without it.
 Target: at most 5% of `fast`'s analyze time.
+
+--against SRC compares this checkout with another one's `src` directory (a git worktree of an
+earlier commit, say) side by side: --rounds rounds, each a new process per side in alternating
+order that loads the model, warms up and times analyze_many over the articles; it prints each
+side's median articles/s with its range and the ratio of the medians.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -47,6 +53,13 @@ if mode == "corpus":
     from pathlib import Path
     texts = [p.read_text("utf-8") for p in sorted(Path(sys.argv[3]).glob("*.txt"))]
     det.analyze_many(texts)
+elif mode == "throughput":
+    from pathlib import Path
+    texts = [p.read_text("utf-8") for p in sorted(Path(sys.argv[3]).glob("*.txt"))]
+    det.analyze_many(texts[:5])
+    t1 = time.perf_counter()
+    det.analyze_many(texts)
+    print(json.dumps({"articles_per_s": len(texts) / (time.perf_counter() - t1)}), file=sys.stderr)
 elif mode == "huge":
     from pathlib import Path
     texts = [p.read_text("utf-8") for p in sorted(Path(sys.argv[3]).glob("*.txt"))]
@@ -59,10 +72,15 @@ print(json.dumps({"cold_s": cold, "rss_mb": resource.getrusage(resource.RUSAGE_S
 """
 
 
-def child(model: str, mode: str, articles: Path) -> dict:
+def child(model: str, mode: str, articles: Path, src: Path | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(src)} if src is not None else None
     t0 = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, model, mode, str(articles)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _CHILD, model, mode, str(articles)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["wall_s"] = time.perf_counter() - t0
@@ -124,17 +142,42 @@ def machine_reference() -> float:
     return best
 
 
-def pipeline_throughput(texts: list[str], n_tokens: int, max_tokens: int) -> tuple[float, float] | None:
+def side_by_side(model: str, articles: Path, other: Path, rounds: int) -> None:
+    """This checkout against ``other`` (a src directory), new processes in alternating order."""
+    here = HERE.parent / "src"
+    runs: dict[str, list[float]] = {"this": [], "other": []}
+    for r in range(rounds):
+        order = [("this", here), ("other", other)]
+        for name, src in order if r % 2 == 0 else order[::-1]:
+            runs[name].append(child(model, "throughput", articles, src)["articles_per_s"])
+    medians = {}
+    for name, values in runs.items():
+        values.sort()
+        medians[name] = values[len(values) // 2]
+        where = here if name == "this" else other
+        print(
+            f"{name} ({where}): median {medians[name]:.2f} articles/s "
+            f"(range {values[0]:.2f}-{values[-1]:.2f}, {rounds} rounds)"
+        )
+    print(f"ratio this / other (medians): {medians['this'] / medians['other']:.2f}x")
+
+
+def pipeline_throughput(
+    texts: list[str], n_tokens: int, max_tokens: int, base: str, layers: int | None
+) -> tuple[float, float] | None:
     try:
         import torch
-        from transformers import AutoTokenizer, BertForTokenClassification, pipeline
+        from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, pipeline
 
         from propscan.train.base import base_dir
     except ImportError:
         return None
     torch.manual_seed(0)
-    src = base_dir("minilm")
-    model = BertForTokenClassification.from_pretrained(str(src), num_labels=15).eval()
+    src = base_dir(base)
+    config = AutoConfig.from_pretrained(str(src), num_labels=15)
+    if layers:
+        config.num_hidden_layers = layers  # the same depth as the model: its first `layers` layers
+    model = AutoModelForTokenClassification.from_pretrained(str(src), config=config).eval()
     tok = AutoTokenizer.from_pretrained(str(src), model_max_length=max_tokens)
     pipe = pipeline(
         "token-classification", model=model, tokenizer=tok, device=-1, aggregation_strategy="simple"
@@ -154,7 +197,8 @@ def main() -> None:
     parser.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES)
     parser.add_argument("--no-pipeline", action="store_true", help="skip the transformers comparison")
     parser.add_argument("--no-huge", action="store_true", help="skip the 10 MB text's peak RSS")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of the attribution timing")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the interleaved timings")
+    parser.add_argument("--against", type=Path, help="another checkout's src directory, timed side by side")
     args = parser.parse_args()
     texts = [p.read_text("utf-8") for p in sorted(args.articles.glob("*.txt"))]
     if not texts:
@@ -164,6 +208,11 @@ def main() -> None:
     det = propscan.Detector.load(args.model)
     n_tokens = sum(len(det.model.tokenizer.encode(t, add_special_tokens=False).ids) for t in texts)
     model_arg = args.model or "-"
+    if args.against is not None:
+        if not (args.against / "propscan" / "__init__.py").is_file():
+            sys.exit(f"--against {args.against}: not a src directory holding propscan")
+        side_by_side(model_arg, args.articles, args.against, args.rounds)
+        return
     print(f"model: {det.name} ({det.info()['path']})")
     print(
         f"articles: {len(texts)} from {args.articles}, "
@@ -208,12 +257,14 @@ def main() -> None:
     )
     if args.no_pipeline:
         return
-    base = pipeline_throughput(texts, n_tokens, det.config.max_tokens)
+    layers = det.config.train.get("layers")
+    base = pipeline_throughput(texts, n_tokens, det.config.max_tokens, det.config.base or "minilm", layers)
     if base is None:
         print("transformers pipeline: skipped (pip install 'propscan[train]' to compare)")
         return
     print(
-        f"transformers pipeline (torch fp32, same architecture and window): {base[0]:.2f} articles/s, "
+        f"transformers pipeline (torch fp32, same architecture, {layers or 'all'} layers, same window): "
+        f"{base[0]:.2f} articles/s, "
         f"{base[1]:.0f} tokens/s"
     )
     print(f"ratio propscan / pipeline: {aps / base[0]:.1f}x")
