@@ -153,3 +153,8 @@ def test_char_probs_mark_the_hot_words_and_agree_across_windows(tiny_model_dir: 
     np.testing.assert_allclose(narrow.char_probs(long_text), wide.char_probs(long_text), atol=1e-5)
     with pytest.raises(InputError):
         narrow.char_probs(b"bytes")  # type: ignore[arg-type]
+
+
+def test_threads_must_be_positive(tiny_model_dir: Path) -> None:
+    with pytest.raises(InputError, match="threads must be a positive integer, got 0"):
+        Detector.load(tiny_model_dir, threads=0)

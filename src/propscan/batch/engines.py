@@ -14,23 +14,19 @@ Both call :func:`~propscan.batch.work.process_chunk` once per chunk, so their ou
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from typing import Any
 
+from ..engine.model import cores
 from ..errors import InputError, ModelError, require
 from .store import Store
 from .work import Analyzer, model_identity, process_chunk
 
 ENGINES = ("local", "ray")
 Progress = Callable[[int], None]
-
-
-def cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def run_local(

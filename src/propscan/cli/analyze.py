@@ -48,7 +48,8 @@ def analyze(
     min_score: MinScoreOption = None,
     model: ModelOption = None,
     batch_size: Annotated[
-        int | None, typer.Option(min=1, help="Windows per forward pass; default: the detector's.")
+        int | None,
+        typer.Option(min=1, help="Windows scored before decoding (memory, not results); default 8."),
     ] = None,
     token_threshold: TokenThresholdOption = None,
     threshold: ThresholdOption = None,

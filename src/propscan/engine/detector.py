@@ -27,7 +27,7 @@ from .load import Opened, open_model
 from .model import Model
 from .scorer import ScoredBlock, Scorer
 
-BATCH_SIZE = 8  # windows per forward pass: the default everywhere, and the batch the models were tuned at
+BATCH_SIZE = 8  # windows scored per flush, times scorer.BATCHES_PER_FLUSH: memory, not results
 
 
 def check_threshold(value: object, name: str = "token_threshold") -> float:
@@ -162,9 +162,8 @@ class Detector:
         the characters finished, a block of up to 20,000 at a time (the progress of a single long
         text).
 
-        The int8 model quantizes activations per batch, so spans and scores can shift slightly with
-        the batch a window ran in; ``batch_size=1`` (about 5% slower) makes each article's result
-        independent of the others."""
+        Each window runs alone (see :class:`~propscan.engine.model.Model`), so a text's spans and
+        scores do not depend on ``batch_size``, the other texts or the thread count."""
         cutoff = token_cutoff(token_threshold, threshold)
         found = self.iter_analyze(
             texts,

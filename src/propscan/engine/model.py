@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import InputError, ModelError
 from ..hub.checksums import verify
 from ..hub.config import read_config
 from ..techniques import LABELS
@@ -28,6 +31,7 @@ from .calibration import Calibrator
 from .features import N_FEATURES
 
 _HEAD = ("w1", "b1", "w2", "b2")
+Outputs = tuple[np.ndarray, np.ndarray]
 _RESTORE = "re-install or re-train the model"
 
 
@@ -83,8 +87,18 @@ def _erf(x: np.ndarray) -> np.ndarray:
     return sign * (1.0 - poly * np.exp(-a * a))
 
 
+def cores() -> int:
+    """The cores this process may run on (its affinity, not the machine's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 class Model:
-    """A verified model directory: run the encoder and the span head."""
+    """A verified model directory: run the encoder and the span head.
+
+    Each window runs alone, unpadded, on one core; ``threads`` windows run at once. The int8 encoder
+    quantizes its activations per input, so a window's outputs depend on that window only: not on
+    the batch size, the other texts, padding or the thread count (batched windows shared one
+    quantization scale, and a text's scores moved with its neighbours)."""
 
     def __init__(self, directory: Path, threads: int | None = None) -> None:
         import onnxruntime as ort
@@ -115,8 +129,14 @@ class Model:
                     f"{vocab} tokens: {_RESTORE}"
                 )
         self.head = _span_head(directory / "span_head.npz")
+        if threads is not None and threads < 1:
+            raise InputError(f"threads must be a positive integer, got {threads!r}")
+        self.threads = threads or cores()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
+        self._pool_lock = threading.Lock()
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = 1  # one core per window: threads run windows side by side
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         path = directory / "model.onnx"
@@ -154,6 +174,21 @@ class Model:
             ["token_logits", "hidden"], {"input_ids": ids, "attention_mask": mask}
         )
         return 1.0 / (1.0 + np.exp(-logits)), hidden
+
+    def forward_each(self, windows: Iterable[Outputs]) -> Iterator[Outputs]:
+        """Token probabilities (1, T, 1+L) and hidden states (1, T, H) of each (ids, mask) pair of
+        one window, in order, ``threads`` windows at a time."""
+        run: Callable[[Outputs], Outputs] = lambda pair: self.forward(*pair)  # noqa: E731
+        if self.threads == 1:
+            return map(run, windows)
+        return self._executor().map(run, windows)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:  # a server's request threads may share one model
+            if self._pool is None or self._pool_pid != os.getpid():  # a forked child has no threads
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="propscan-window")
+                self._pool_pid = os.getpid()
+            return self._pool
 
     def span_probs(self, vectors: np.ndarray, feats: np.ndarray) -> np.ndarray:
         """Technique distribution (S, L) for S spans from their pooled vectors and features."""

@@ -22,8 +22,9 @@ from .features import span_features
 from .model import Model
 from .windows import Block, Window, pack, split_blocks, tokenize_block, window_bounds
 
-# One flush runs this many batches before decoding: enough windows to sort by length and fill
-# batches across articles, few enough that hidden states stay small (~10 MB per batch of 8).
+# Windows are scored in flushes of batch_size * BATCHES_PER_FLUSH (at least this many per thread)
+# before their blocks are decoded: enough to keep every thread busy, few enough that hidden states
+# stay small (~1.3 MB per window). A window's scores do not depend on its flush.
 BATCHES_PER_FLUSH = 4
 
 
@@ -83,7 +84,8 @@ class ModelScorer:
     def score(self, texts: Iterable[str], batch_size: int) -> Iterator[ScoredBlock]:
         if batch_size < 1:
             raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
-        cfg, flush_at = self._model.config, batch_size * BATCHES_PER_FLUSH
+        cfg = self._model.config
+        flush_at = BATCHES_PER_FLUSH * max(batch_size, self._model.threads)
         queue: list[_Pending] = []
         queued = 0
         for index, text in enumerate(texts):
@@ -92,26 +94,26 @@ class ModelScorer:
                 queue.append(_Pending(index, text, block, bounds, last))
                 queued += len(bounds)
                 if queued >= flush_at:
-                    yield from self._run(queue, batch_size)
+                    yield from self._run(queue)
                     queue, queued = [], 0
-        yield from self._run(queue, batch_size)
+        yield from self._run(queue)
 
-    def _run(self, queue: list[_Pending], batch_size: int) -> Iterator[ScoredBlock]:
-        """Score every window of the queued blocks, batching windows by length across blocks."""
+    def _run(self, queue: list[_Pending]) -> Iterator[ScoredBlock]:
+        """Score every window of the queued blocks, each alone (see :class:`Model`), the longest
+        first so the last to finish are short."""
         probs: list[list[np.ndarray | None]] = [[None] * len(p.bounds) for p in queue]
         hidden: list[list[np.ndarray | None]] = [[None] * len(p.bounds) for p in queue]
         jobs = [(q, i) for q, p in enumerate(queue) for i in range(len(p.bounds))]
-        jobs.sort(key=lambda j: queue[j[0]].bounds[j[1]][1] - queue[j[0]].bounds[j[1]][0])
+        jobs.sort(key=lambda j: queue[j[0]].bounds[j[1]][0] - queue[j[0]].bounds[j[1]][1])
         model = self._model
-        for k in range(0, len(jobs), batch_size):
-            chunk = jobs[k : k + batch_size]
-            rows = [Window(queue[q].block, *queue[q].bounds[i]) for q, i in chunk]
-            ids, mask = pack(rows, model.cls_id, model.sep_id, model.pad_id)
-            p, h = model.forward(ids, mask)  # (B, T, 1+L), (B, T, H)
-            for row, (q, i) in enumerate(chunk):
-                lo, hi = queue[q].bounds[i]
-                probs[q][i] = p[row, 1 : hi - lo + 1]
-                hidden[q][i] = h[row, : hi - lo + 2]
+        inputs = (
+            pack([Window(queue[q].block, *queue[q].bounds[i])], model.cls_id, model.sep_id, model.pad_id)
+            for q, i in jobs
+        )
+        for (q, i), (p, h) in zip(jobs, model.forward_each(inputs), strict=True):
+            lo, hi = queue[q].bounds[i]
+            probs[q][i] = p[0, 1 : hi - lo + 1]
+            hidden[q][i] = h[0, : hi - lo + 2]
         width = 1 + len(LABELS)
         for pending, p_list, h_list in zip(queue, probs, hidden, strict=True):
             scores = BlockScores(pending.block, pending.bounds, tuple(p_list), tuple(h_list))  # type: ignore[arg-type]
