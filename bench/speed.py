@@ -20,6 +20,10 @@ Detector.analyze_many over the articles, then attribute over its Documents, inte
 both see the same load; the share is attribute's time over analyze_many's time without it.
 Target: at most 5% of `fast`'s analyze time.
 
+It also prints the bare encoder's speed over the same windows (no tokenizing, decoding or
+attribution; not for an ensemble), end to end as a share of it, and how many tokens the encoder
+sees per token of text.
+
 --against SRC compares this checkout with another one's `src` directory (a git worktree of an
 earlier commit, say) side by side: --rounds rounds, each a new process per side in alternating
 order that loads the model, warms up and times analyze_many over the articles; it prints each
@@ -97,6 +101,31 @@ def propscan_throughput(det: object, texts: list[str]) -> tuple[float, float]:
     det.analyze_many(texts)
     dt = time.perf_counter() - t0
     return len(texts) / dt, n_tokens / dt
+
+
+def encoder_share(det: object, texts: list[str], n_tokens: int) -> tuple[float, float] | None:
+    """(tokens the encoder sees per token of text, bare encoder seconds): the windows the scorer
+    cuts, run through the encoder alone (no tokenizing, decoding or attribution), best of 3."""
+    from propscan.engine.scorer import ModelScorer
+    from propscan.engine.windows import Window, pack, split_blocks, tokenize_block, window_bounds
+
+    if not isinstance(det.scorer, ModelScorer):  # an ensemble: two encoders, not one to compare
+        return None
+    model, cfg = det.model, det.model.config
+    inputs = []
+    for text in texts:
+        for start, piece in split_blocks(text):
+            block = tokenize_block(model.tokenizer, start, piece)
+            for lo, hi in window_bounds(len(block.ids), cfg.max_tokens - 2, cfg.min_overlap):
+                inputs.append(pack([Window(block, lo, hi)], model.cls_id, model.sep_id, model.pad_id))
+    seen = sum(ids.shape[1] for ids, _ in inputs)
+    list(model.forward_each(inputs[:8]))  # warm-up
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        list(model.forward_each(inputs))
+        best = min(best, time.perf_counter() - t0)
+    return seen / n_tokens, best
 
 
 def attribution_share(det: object, texts: list[str], rounds: int) -> list[tuple[float, float]]:
@@ -244,6 +273,15 @@ def main() -> None:
         f"machine reference (shipped fast encoder, synthetic 8x256 batch): {before:.0f} tokens/s "
         f"before, {after:.0f} after"
     )
+    bare = encoder_share(det, texts, n_tokens)
+    if bare is None:
+        print("bare encoder: skipped for an ensemble")
+    else:
+        print(
+            f"bare encoder over the same windows: {len(texts) / bare[1]:.1f} articles/s; end to end is "
+            f"{100 * bare[1] * aps / len(texts):.0f}% of its speed; the encoder sees "
+            f"{bare[0]:.2f} tokens per token of text ([CLS], [SEP] and window overlaps)"
+        )
     rounds = attribution_share(det, texts, args.rounds)
     shares = sorted(attr / (total - attr) for total, attr in rounds)
     median = shares[len(shares) // 2]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .lexicon import ABBREVIATIONS
 
@@ -18,8 +18,7 @@ _END = re.compile(r"[.!?…]+[\"'”’)\]]*[ \t\u00a0]+(?=[\"'“‘(\[]?[^\W_a
 _WORD = re.compile(r"[^\W_](?:[\w’'\-]*[^\W_])?\.?|[^\w\s]")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a tuple, not a frozen dataclass: built ~100,000 times per 100 articles
     start: int
     end: int
     text: str
