@@ -16,7 +16,7 @@ import math
 import os
 import threading
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from .calibration import Calibrator
 from .features import N_FEATURES
 
 _HEAD = ("w1", "b1", "w2", "b2")
-Outputs = tuple[np.ndarray, np.ndarray]
+Pair = tuple[np.ndarray, np.ndarray]  # (ids, mask) in; (token probs, hidden) out
 _RESTORE = "re-install or re-train the model"
 
 
@@ -105,6 +105,9 @@ class Model:
 
         from .windows import load_tokenizer
 
+        if threads is not None and threads < 1:
+            raise InputError(f"threads must be a positive integer, got {threads!r}")
+
         self.directory = directory
         self.checksums = verify(directory)
         self.config = read_config(directory)
@@ -129,8 +132,6 @@ class Model:
                     f"{vocab} tokens: {_RESTORE}"
                 )
         self.head = _span_head(directory / "span_head.npz")
-        if threads is not None and threads < 1:
-            raise InputError(f"threads must be a positive integer, got {threads!r}")
         self.threads = threads or cores()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
@@ -175,13 +176,15 @@ class Model:
         )
         return 1.0 / (1.0 + np.exp(-logits)), hidden
 
-    def forward_each(self, windows: Iterable[Outputs]) -> Iterator[Outputs]:
+    def forward_each(self, windows: Iterable[Pair]) -> Iterator[Pair]:
         """Token probabilities (1, T, 1+L) and hidden states (1, T, H) of each (ids, mask) pair of
         one window, in order, ``threads`` windows at a time."""
-        run: Callable[[Outputs], Outputs] = lambda pair: self.forward(*pair)  # noqa: E731
         if self.threads == 1:
-            return map(run, windows)
-        return self._executor().map(run, windows)
+            return map(self._forward_pair, windows)
+        return self._executor().map(self._forward_pair, windows)
+
+    def _forward_pair(self, pair: Pair) -> Pair:
+        return self.forward(*pair)
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:  # a server's request threads may share one model
