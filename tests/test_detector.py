@@ -155,6 +155,7 @@ def test_char_probs_mark_the_hot_words_and_agree_across_windows(tiny_model_dir: 
         narrow.char_probs(b"bytes")  # type: ignore[arg-type]
 
 
-def test_threads_must_be_positive(tiny_model_dir: Path) -> None:
-    with pytest.raises(InputError, match="threads must be a positive integer, got 0"):
-        Detector.load(tiny_model_dir, threads=0)
+@pytest.mark.parametrize("threads", [0, -2, 1.5, "2", True])
+def test_threads_must_be_a_positive_integer(tiny_model_dir: Path, threads: object) -> None:
+    with pytest.raises(InputError, match=r"threads must be a positive integer, got "):
+        Detector.load(tiny_model_dir, threads=threads)  # type: ignore[arg-type]

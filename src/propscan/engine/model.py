@@ -105,7 +105,7 @@ class Model:
 
         from .windows import load_tokenizer
 
-        if threads is not None and threads < 1:
+        if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
             raise InputError(f"threads must be a positive integer, got {threads!r}")
 
         self.directory = directory
