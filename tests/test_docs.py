@@ -13,7 +13,7 @@ from propscan.cli import app
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
-COMMAND = re.compile(r"(?:`|&& )propscan ([a-z]+)")  # `propscan X` in text, tables and commands
+COMMAND = re.compile(r"(?:`|&& )propscan ([a-z][a-z-]*[a-z])")  # `propscan X` in text, tables and commands
 
 
 def _blocks() -> list[tuple[str, int, str]]:

@@ -76,10 +76,11 @@ for command in (
     training.train,
     training.calibrate,
     training.ensemble,
+    training.short_threshold,
     serve.serve,
     techniques,
 ):
-    app.command(name=command.__name__)(handles_errors(command))
+    app.command(name=command.__name__.replace("_", "-"))(handles_errors(command))
 app.add_typer(models_app, name="models")
 
 

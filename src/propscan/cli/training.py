@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from ..errors import DataError, require
 from ..train.config import config_from, describe_options, make_options, parse_setting
@@ -316,3 +317,34 @@ def ensemble(
 
 
 __all__ = ["calibrate", "ensemble", "train"]
+
+
+def short_threshold(
+    model: Annotated[Path, typer.Argument(help="A model or ensemble directory to set it in.")],
+    texts: Annotated[
+        Path, typer.Option(help="A folder of unlabelled .txt articles (e.g. shared/ptc/test-articles).")
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the choice; write nothing.")] = False,
+) -> None:
+    """Choose the token threshold for short texts without labels: the one at which the articles'
+    lines, each analysed alone, flag the share of characters the articles flag analysed whole."""
+    from ..authoring.short_texts import choose_short_threshold, read_texts, write_short_threshold
+    from ..engine.detector import Detector
+
+    articles = read_texts(texts)
+    choice = choose_short_threshold(Detector.load(model), articles)
+    table = Table(title=f"share of characters flagged, {choice.articles} articles, {choice.lines} lines")
+    table.add_column("short-text threshold")
+    table.add_column("lines alone", justify="right")
+    table.add_column("", no_wrap=True)
+    for value, share in choice.line_shares.items():
+        label = f"{choice.threshold} (the article threshold)" if value is None else str(value)
+        table.add_row(label, f"{share:.3f}", "chosen" if value == choice.value else "")
+    Console(highlight=False).print(table)
+    typer.echo(f"articles analysed whole: {choice.article_share:.3f}")
+    if dry_run:
+        return
+    rerecorded = write_short_threshold(model, choice, texts.name)
+    typer.echo(f"short_threshold {choice.value} written to {model}")
+    for ensemble in rerecorded:
+        typer.echo(f"{ensemble}: re-recorded this member's SHA256SUMS (its weights are unchanged)")
