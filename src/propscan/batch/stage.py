@@ -1,9 +1,9 @@
 """Stage the input: read every record once, in input order, and cut the records into fixed chunks.
 
-Staging makes a run exact. Chunk K always holds input records ``K*size .. (K+1)*size - 1``, so
-every engine, and every restart, analyses the same articles together, and the model (whose int8
-activations are quantized per batch of windows) gives the same output for them. Every record lands
-in exactly one chunk: readable ones as articles, the others with the reason they failed.
+Staging makes a run resumable. Chunk K always holds input records ``K*size .. (K+1)*size - 1``,
+so every engine, and every restart, finds the same chunks finished or not (an article's spans do
+not depend on its chunk: the model runs each window alone). Every record lands in exactly one
+chunk: readable ones as articles, the others with the reason they failed.
 
 Which records fail, besides what the readers report (missing file, invalid UTF-8, no ``text``):
 
