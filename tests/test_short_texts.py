@@ -133,3 +133,12 @@ def test_checksums_of_files_not_there_are_kept(tmp_path: Path) -> None:
     lines = sums.read_text("utf-8").splitlines()
     assert lines[-1] == "0" * 64 + "  base.bin" and len(lines) == 6
     assert short_texts.sha256(model / "config.json") in sums.read_text("utf-8")
+
+
+def test_cli_takes_a_shipped_models_name(tmp_path: Path) -> None:
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "a.txt").write_text("Title\n\nThey are corrupt traitors.\nThe plan is a disaster.", "utf-8")
+    result = CliRunner().invoke(app, ["short-threshold", "fast", "--texts", str(texts), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "0.45 (the article threshold)" in result.output

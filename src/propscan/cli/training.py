@@ -320,7 +320,7 @@ __all__ = ["calibrate", "ensemble", "train"]
 
 
 def short_threshold(
-    model: Annotated[Path, typer.Argument(help="A model or ensemble directory to set it in.")],
+    model: Annotated[Path, typer.Argument(help="A model or ensemble directory (or name) to set it in.")],
     texts: Annotated[
         Path, typer.Option(help="A folder of unlabelled .txt articles (e.g. shared/ptc/test-articles).")
     ],
@@ -330,7 +330,9 @@ def short_threshold(
     lines, each analysed alone, flag the share of characters the articles flag analysed whole."""
     from ..authoring.short_texts import choose_short_threshold, read_texts, write_short_threshold
     from ..engine.detector import Detector
+    from ..hub.registry import resolve
 
+    model = resolve(model)  # a shipped model's name -> its directory, written in place
     articles = read_texts(texts)
     choice = choose_short_threshold(Detector.load(model), articles)
     table = Table(title=f"share of characters flagged, {choice.articles} articles, {choice.lines} lines")
