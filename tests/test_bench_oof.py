@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -10,18 +9,14 @@ from types import ModuleType
 import numpy as np
 import pytest
 
+from bench_loader import load_bench
 from propscan.techniques import LABELS
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "oof.py"
 LOADED, CAUSAL = LABELS.index("Loaded_Language"), LABELS.index("Causal_Oversimplification")
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_oof", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("oof")
 
 
 def _dist(favour: int, p: float) -> list[float]:

@@ -3,7 +3,6 @@ on a hand-made 2-fold run of the tiny model."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -11,10 +10,10 @@ from types import ModuleType
 
 import pytest
 
+from bench_loader import load_bench
 from propscan.io.ptc import fold_of
 from tiny_model import build as build_tiny
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "short.py"
 TEXTS = [
     "They are evil traitors .\nThe plan is the plan .",
     "The city is corrupt .\nThey said the evil plan is a plan .",
@@ -24,11 +23,7 @@ TEXTS = [
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_short", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("short")
 
 
 def _corpus(root: Path) -> Path:

@@ -28,6 +28,7 @@ from ..evaluation.crossval import SHORT_GRID
 from ..evaluation.folds import Fold, Settings
 from ..hub.checksums import SUMS, read_checksums, sha256
 from ..io.ptc import Article
+from ..io.writers import atomic_output
 
 CARD = "MODEL_CARD.md"
 SECTION = "## Short texts"
@@ -187,9 +188,8 @@ def update_checksums(directory: Path, names: Sequence[str]) -> None:
 
 def _replace(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, "utf-8")
-    os.replace(tmp, path)
+    with atomic_output(path) as fh:
+        fh.write(text)
 
 
 __all__ = ["ShortChoice", "choose_short_threshold", "flagged_share", "read_texts", "write_short_threshold"]
