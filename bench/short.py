@@ -34,6 +34,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--texts", type=Path, help="unlabelled .txt articles (default: DATA/test-articles)")
     args = parser.parse_args()
+    if not (args.run / "cv_report.json").is_file():
+        parser.error(f"{args.run} has no cv_report.json: give a run of propscan evaluate --folds K")
     report = json.loads((args.run / "cv_report.json").read_text("utf-8"))
     texts = read_texts(args.texts or args.data / "test-articles")
     articles = load_split(args.data, "all")
@@ -49,15 +51,9 @@ def main() -> None:
             chosen["multi_label_threshold"],
         )
         detector = Detector.load(args.run / f"fold{k}")
-        detector.config = replace(
-            detector.config,
-            threshold=settings.threshold,
-            single_token_threshold=settings.single_token_threshold,
-            token_blend=settings.token_blend,
-            multi_label_threshold=settings.multi_label_threshold,
-        )
-        choice = choose_short_threshold(detector, texts)
         held = Fold.of(k, detector, [a for a in articles if fold_of(a.id, k_folds) == k])
+        detector.config = held.configured(settings)  # the fold's own settings for the rule too
+        choice = choose_short_threshold(detector, texts)
         at_rule = sentence_mode([held], replace(settings, short_threshold=choice.value))[0].f1
         at_labelled = sentence_mode([held], replace(settings, short_threshold=chosen.get("short_threshold")))[
             0

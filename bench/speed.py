@@ -107,17 +107,17 @@ def encoder_share(det: object, texts: list[str], n_tokens: int) -> tuple[float, 
     """(tokens the encoder sees per token of text, bare encoder seconds): the windows the scorer
     cuts, run through the encoder alone (no tokenizing, decoding or attribution), best of 3."""
     from propscan.engine.scorer import ModelScorer
-    from propscan.engine.windows import Window, pack, split_blocks, tokenize_block, window_bounds
+    from propscan.engine.windows import Window, pack
 
     if not isinstance(det.scorer, ModelScorer):  # an ensemble: two encoders, not one to compare
         return None
-    model, cfg = det.model, det.model.config
-    inputs = []
-    for text in texts:
-        for start, piece in split_blocks(text):
-            block = tokenize_block(model.tokenizer, start, piece)
-            for lo, hi in window_bounds(len(block.ids), cfg.max_tokens - 2, cfg.min_overlap):
-                inputs.append(pack([Window(block, lo, hi)], model.cls_id, model.sep_id, model.pad_id))
+    model = det.model
+    inputs = [
+        pack([Window(block, lo, hi)], model.cls_id, model.sep_id, model.pad_id)
+        for text in texts
+        for block, bounds, _ in det.scorer.windows(text)
+        for lo, hi in bounds
+    ]
     seen = sum(ids.shape[1] for ids, _ in inputs)
     list(model.forward_each(inputs[:8]))  # warm-up
     best = float("inf")

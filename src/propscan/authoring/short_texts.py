@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,16 +77,11 @@ def choose_short_threshold(
     cfg = detector.config
     base = Settings(cfg.threshold, cfg.single_token_threshold, cfg.token_blend, cfg.multi_label_threshold)
     whole = flagged_share(fold.documents(base))
-    shares = {value: flagged_share(fold.line_documents(_short(base, value))) for value in grid}
+    alone = {value: fold.line_documents(replace(base, short_threshold=value)) for value in grid}
+    shares = {value: flagged_share(docs) for value, docs in alone.items()}
     value = min(grid, key=lambda v: abs(shares[v] - whole))
     return ShortChoice(
         value, cfg.threshold, cfg.short_tokens, len(articles), len(fold.pieces()), whole, shares
-    )
-
-
-def _short(base: Settings, value: float | None) -> Settings:
-    return Settings(
-        base.threshold, base.single_token_threshold, base.token_blend, base.multi_label_threshold, None, value
     )
 
 

@@ -84,19 +84,24 @@ class ModelScorer:
     def score(self, texts: Iterable[str], batch_size: int) -> Iterator[ScoredBlock]:
         if batch_size < 1:
             raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
-        cfg = self._model.config
         flush_at = BATCHES_PER_FLUSH * max(batch_size, self._model.threads)
         queue: list[_Pending] = []
         queued = 0
         for index, text in enumerate(texts):
-            for block, last in _blocks(self._model, text):
-                bounds = tuple(window_bounds(len(block.ids), cfg.max_tokens - 2, cfg.min_overlap))
+            for block, bounds, last in self.windows(text):
                 queue.append(_Pending(index, text, block, bounds, last))
                 queued += len(bounds)
                 if queued >= flush_at:
                     yield from self._run(queue)
                     queue, queued = [], 0
         yield from self._run(queue)
+
+    def windows(self, text: str) -> Iterator[tuple[Block, tuple[tuple[int, int], ...], bool]]:
+        """(tokenized block, its windows' token bounds, is it the text's last) for each block of
+        ``text``: what the encoder runs on (bench/speed.py times the encoder on the same)."""
+        cfg = self._model.config
+        for block, last in _blocks(self._model, text):
+            yield block, tuple(window_bounds(len(block.ids), cfg.max_tokens - 2, cfg.min_overlap)), last
 
     def _run(self, queue: list[_Pending]) -> Iterator[ScoredBlock]:
         """Score every window of the queued blocks, each alone (see :class:`Model`), the longest
