@@ -1,5 +1,5 @@
 """Training data beyond the articles (propscan.train.extra): crops for short texts, and SemEval-2021
-Task 6 meme texts mapped to the PTC labels. Torch-free, on invented texts."""
+Task 6 meme texts and Logic fallacy sentences mapped to the PTC labels. Torch-free, on invented texts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from propscan.document import Document, Span
 from propscan.errors import DataError
-from propscan.train.extra import crops, semeval2021
+from propscan.train.extra import crops, logic_fallacies, semeval2021
 
 TEXT = "A calm title\n\nThe corrupt mayor lied.\nWe must act now or lose everything.\nThe end.\n"
 
@@ -58,3 +58,56 @@ def test_semeval2021_texts_map_to_ptc_labels_and_unmapped_ones_are_left_out(tmp_
     (tmp_path / "dev_set_task2.json").write_text("not json", "utf-8")
     with pytest.raises(DataError, match=r"dev_set_task2\.json"):
         semeval2021(tmp_path)
+
+
+def _fallacy_files(root: Path, climate: list[tuple[str, str]], edu: list[tuple[str, str]]) -> None:
+    for split in ("train", "dev", "test"):
+        for name, column, rows in (("climate", "logical_fallacies", climate), ("edu", "updated_label", edu)):
+            lines = [f",source_article,{column}\n"] + [
+                f'{n},"{text}",{label}\n' for n, (text, label) in enumerate(rows if split == "train" else [])
+            ]
+            (root / f"{name}_{split}.csv").write_text("".join(lines), "utf-8")
+
+
+def test_fallacy_sentences_become_one_span_of_the_nearest_technique_news_first_up_to_a_cap(
+    tmp_path: Path,
+) -> None:
+    climate = [
+        (" Either we ban cars or the planet burns. ", "false dilemma"),
+        ("He is an idiot, so ignore him.", "ad hominem"),  # no close PTC technique: left out
+        ("Everyone knows it is a hoax.", "ad populum"),
+    ]
+    edu = [
+        ("You are with us or against us.", "false dilemma"),
+        ("Nine doctors agree.", "fallacy of credibility"),
+    ]
+    _fallacy_files(tmp_path, climate, edu)
+    docs = logic_fallacies(tmp_path, cap=1)
+    assert [(d.spans[0].text, d.spans[0].technique) for d in docs] == [
+        ("Either we ban cars or the planet burns", "Black-and-White_Fallacy"),
+        ("Everyone knows it is a hoax", "Bandwagon,Reductio_ad_hitlerum"),
+        ("Nine doctors agree", "Appeal_to_Authority"),  # the quiz's false dilemma is over the cap
+    ]
+    assert all(d.meta["spans_only"] and len(d.spans) == 1 for d in docs)
+    assert len(logic_fallacies(tmp_path, cap=5)) == 4
+    (tmp_path / "edu_dev.csv").write_text("text,label\nsome text,false dilemma\n", "utf-8")
+    with pytest.raises(DataError, match=r"edu_dev\.csv: no 'updated_label'"):
+        logic_fallacies(tmp_path, cap=5)
+    (tmp_path / "edu_dev.csv").unlink()
+    with pytest.raises(DataError, match=r"edu_dev\.csv: not a Logic fallacy file.*logic-fallacies"):
+        logic_fallacies(tmp_path, cap=5)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"logic_fallacies": "no/such/folder"}, "logic_fallacies 'no/such/folder' is not a folder"),
+        ({"semeval2021": "no/such/folder"}, "semeval2021 'no/such/folder' is not a folder"),
+        ({"logic_fallacies_cap": 0}, "logic_fallacies_cap must be at least 1"),
+    ],
+)
+def test_extra_data_options_that_cannot_work_are_refused_before_any_work(options: dict, message: str) -> None:
+    from propscan.train.config import TrainConfig
+
+    with pytest.raises(DataError, match=message):
+        TrainConfig(**options).validate()

@@ -413,3 +413,41 @@ def test_class_weights_favour_rare_techniques_and_average_one_per_span() -> None
     assert weights[5] == pytest.approx(2 * weights[0])  # 4x rarer, square-root balancing
     assert (8 * weights[0] + 2 * weights[5]) / 10 == pytest.approx(1.0)
     assert class_weights([example], 0.0).tolist() == [1.0] * 14
+
+
+def test_span_only_texts_train_the_span_head_and_leave_the_token_heads_alone() -> None:
+    import torch
+
+    from propscan import Document, Span
+    from propscan.engine.windows import load_tokenizer
+    from propscan.train.base import base_dir
+    from propscan.train.config import TrainConfig
+    from propscan.train.data import IGNORE, build_examples
+    from propscan.train.fit import loss_of
+
+    tok = load_tokenizer(str(base_dir("minilm") / "tokenizer.json"))
+    text = "Either we ban cars or the planet burns"
+    doc = Document(text, [Span(0, len(text), "Black-and-White_Fallacy")])
+    ids = tok.token_to_id
+    (plain,) = build_examples([doc], tok, 64, 16, ids("[CLS]"), ids("[SEP]"))
+    (only,) = build_examples([doc], tok, 64, 16, ids("[CLS]"), ids("[SEP]"), token_targets=False)
+    assert (plain.token_targets[1:-1, 0] == 1).all() and (only.token_targets == IGNORE).all()
+    assert len(only.span_targets) == 1 and (only.span_targets[0] == plain.span_targets[0]).all()
+    logits = torch.randn(1, len(only.ids), 15, requires_grad=True)
+    loss = loss_of(logits, torch.from_numpy(only.token_targets)[None], TrainConfig())
+    loss.backward()  # a batch of span-only windows: a zero token loss that still backpropagates
+    assert loss.item() == 0.0 and logits.grad is not None and not logits.grad.any()
+    assert loss_of(logits, torch.from_numpy(plain.token_targets)[None], TrainConfig()).item() > 0
+
+
+def test_the_card_names_every_extra_training_source_with_its_terms() -> None:
+    from propscan.train.card import _extra_sources
+    from propscan.train.config import TrainConfig
+
+    assert _extra_sources(TrainConfig()) == []
+    lines = _extra_sources(
+        TrainConfig(crops=0.25, semeval2021="memes", logic_fallacies="logic", logic_fallacies_cap=50)
+    )
+    assert len(lines) == 3 and "25% of lines" in lines[0]
+    assert "SemEval-2021 Task 6" in lines[1] and "free for general research use" in lines[1]
+    assert "up to 50 sentences" in lines[2] and "Logical Fallacy Detection" in lines[2]

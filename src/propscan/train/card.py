@@ -13,9 +13,29 @@ from ..authoring.cards import (
 )
 from ..hub.config import ModelConfig
 from .config import RECIPES, make_options
+from .extra import LICENCE_LOGIC, LICENCE_SEMEVAL2021
 from .noise import DROP, REPLACE
 
 _TUNED = ("threshold", "multi_label_threshold", "single_token_threshold", "token_blend")  # shown above
+
+
+def _extra_sources(cfg: Any) -> list[str]:
+    """The public data beyond PTC a model was trained on, each with its source and terms."""
+    lines = []
+    if getattr(cfg, "crops", 0.0):
+        lines.append(f"Also trained on crops of the articles (1 to 3 lines at {cfg.crops:.0%} of lines).")
+    if getattr(cfg, "semeval2021", ""):
+        lines.append(
+            "Also trained on the SemEval-2021 Task 6 meme texts whose techniques map to the 14 PTC "
+            f"labels: {LICENCE_SEMEVAL2021}."
+        )
+    if getattr(cfg, "logic_fallacies", ""):
+        lines.append(
+            f"Also trained (span head only) on up to {cfg.logic_fallacies_cap} sentences per technique "
+            "labelled false dilemma, false causality, straw man, red herring, ad populum or fallacy of "
+            f"credibility, each one span of the nearest PTC technique: {LICENCE_LOGIC}."
+        )
+    return lines
 
 
 def _distillation(cfg: Any) -> list[str]:
@@ -109,6 +129,7 @@ def model_card(
         "",
         "## Training data",
         f"PTC training articles, split `{split}` ({n_articles} articles), SemEval-2020 Task 11.",
+        *_extra_sources(cfg),
         *_distillation(cfg),
         f"Cite: {CITATION}",
         "",

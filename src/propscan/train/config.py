@@ -92,6 +92,12 @@ class TrainConfig:
     # A folder of the SemEval-2021 Task 6 span files (shared/extra/semeval2021-task6): its meme
     # texts, mapped to the 14 PTC labels, are trained on beside the articles, in every fold. "" : none.
     semeval2021: str = ""
+    # A folder of the Logic/LogicClimate fallacy files (shared/extra/logic-fallacies): up to
+    # logic_fallacies_cap sentences per mapped technique (black-and-white, causal oversimplification,
+    # whataboutism, bandwagon, authority), each a whole-text span trained on by the span head alone
+    # (its other techniques are unlabelled), in every fold. "" : none.
+    logic_fallacies: str = ""
+    logic_fallacies_cap: int = 100
     fp32_ffn_layers: tuple[int, ...] = ()  # FFN output projections left unquantized (see export)
     # > 0: quantize those projections as well, all but their k largest input channels, which stay
     # fp32 (train/outliers.py); the channels are picked on training windows (_calibration_feeds).
@@ -145,7 +151,11 @@ class TrainConfig:
             raise DataError(
                 f"semeval2021 {self.semeval2021!r} is not a folder: give shared/extra/semeval2021-task6"
             )
-        for name in ("epochs", "batch_size", "max_tokens"):
+        if self.logic_fallacies and not Path(self.logic_fallacies).is_dir():
+            raise DataError(
+                f"logic_fallacies {self.logic_fallacies!r} is not a folder: give shared/extra/logic-fallacies"
+            )
+        for name in ("epochs", "batch_size", "max_tokens", "logic_fallacies_cap"):
             if getattr(self, name) < 1:
                 raise DataError(f"{name} must be at least 1, not {getattr(self, name)!r}")
         for name in ("technique_weight", "span_weight", "span_jitter", "lr", "head_lr", "class_weight_power"):

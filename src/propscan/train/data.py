@@ -46,6 +46,7 @@ def build_examples(
     jitter_copies: int = 2,
     seed: int = 0,
     jitter_teacher: bool = False,
+    token_targets: bool = True,
 ) -> list[Example]:
     """Training windows of ``docs``. With ``teacher`` (per doc: a technique distribution for each
     gold span's offsets), span targets mix the gold labels with it; with ``char_teacher`` (per doc:
@@ -55,7 +56,9 @@ def build_examples(
     ends moved by up to that many characters (``jitter_views`` with ``seed`` plus the doc's index),
     with the span's targets; token targets stay the gold ones. With ``jitter_teacher`` too, a copy
     whose offsets ``teacher`` holds takes the teacher's distribution for it instead: a moved span may
-    no longer be what the gold span was (a repeated phrase cut short is no longer repeated)."""
+    no longer be what the gold span was (a repeated phrase cut short is no longer repeated).
+    With ``token_targets`` False every token target is IGNORE: the windows train the span head
+    alone (texts whose other techniques nobody labelled, such as a sentence with one fallacy label)."""
     n_labels = len(LABELS)
     examples = []
     for d, doc in enumerate(docs):
@@ -115,6 +118,8 @@ def build_examples(
                 width = np.maximum(offsets[:, 1] - offsets[:, 0], 1)[:, None]  # (N, 1)
                 mean = (soft[offsets[:, 1]] - soft[offsets[:, 0]]) / width  # (N, 1+L)
                 targets[1:-1] = (1 - token_teacher_weight) * targets[1:-1] + token_teacher_weight * mean
+            if not token_targets:
+                targets[:] = IGNORE
             ids = np.concatenate([[cls_id], window.block.ids[window.lo : window.hi], [sep_id]])
             examples.append(Example(ids, targets, masks, contexts, feats, span_targets))
     return examples

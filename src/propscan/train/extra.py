@@ -1,11 +1,14 @@
-"""Training data beyond the PTC articles: crops of the articles (short texts), and the SemEval-2021
-Task 6 meme texts (technique spans under the PTC guidelines, mapped to its 14 labels).
+"""Training data beyond the PTC articles: crops of the articles (short texts), the SemEval-2021
+Task 6 meme texts (technique spans under the PTC guidelines, mapped to its 14 labels), and the
+Logic/LogicClimate sentences labelled with a logical fallacy (no spans: a whole-text span of the
+mapped technique, trained on by the span head alone).
 
-Both are torch-free and deterministic: the same articles and seed give the same crops.
+All are torch-free and deterministic: the same articles and seed give the same crops.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 from pathlib import Path
@@ -109,4 +112,70 @@ def semeval2021(directory: str | Path) -> list[Document]:
     return docs
 
 
-__all__ = ["LICENCE_SEMEVAL2021", "SEMEVAL2021", "crops", "semeval2021"]
+# Logic / LogicClimate fallacy -> PTC label (shared/extra/logic-fallacies/README.md): only the
+# fallacies with a close PTC technique; ad hominem (PTC labels the name, not the argument), appeal
+# to emotion (loose) and the fallacies without a PTC technique are left out
+LOGIC_FALLACIES = {
+    "false dilemma": "Black-and-White_Fallacy",
+    "false causality": "Causal_Oversimplification",
+    "fallacy of extension": "Whataboutism,Straw_Men,Red_Herring",
+    "fallacy of relevance": "Whataboutism,Straw_Men,Red_Herring",
+    "ad populum": "Bandwagon,Reductio_ad_hitlerum",
+    "fallacy of credibility": "Appeal_to_Authority",
+}
+# news sentences (LogicClimate) first, then the invented quiz texts (Logic) fill a technique's cap
+LOGIC_FILES = (
+    ("climate_train.csv", "logical_fallacies"),
+    ("climate_dev.csv", "logical_fallacies"),
+    ("climate_test.csv", "logical_fallacies"),
+    ("edu_train.csv", "updated_label"),
+    ("edu_dev.csv", "updated_label"),
+    ("edu_test.csv", "updated_label"),
+)
+LICENCE_LOGIC = (
+    "Logic and LogicClimate fallacy sentences (Z. Jin, A. Lalwani, T. Vaidhya, X. Shen, Y. Ding, "
+    "Z. Lyu, M. Sachan, R. Mihalcea, B. Schoelkopf. Logical Fallacy Detection. Findings of EMNLP "
+    "2022), published by the authors for research use"
+)
+
+
+def logic_fallacies(directory: str | Path, cap: int) -> list[Document]:
+    """Up to ``cap`` texts per PTC technique from the Logic and LogicClimate files, each one span
+    over the whole (trimmed) text. Such a text may hold other techniques nobody labelled, so its
+    documents carry ``meta["spans_only"]``: the span head learns the label, the token heads learn
+    nothing from it. The news sentences come first, then the quiz texts, in file order."""
+    root = Path(directory)
+    hint = "give shared/extra/logic-fallacies"
+    taken: dict[str, int] = {}
+    docs = []
+    for name, column in LOGIC_FILES:
+        path = root / name
+        try:
+            with path.open(encoding="utf-8", newline="") as f:
+                rows = list(csv.DictReader(f))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise DataError(f"{path}: not a Logic fallacy file ({exc}); {hint}") from exc
+        if rows and not {column, "source_article"} <= rows[0].keys():
+            raise DataError(f"{path}: no {column!r} and 'source_article' columns; {hint}")
+        for n, row in enumerate(rows):
+            technique = LOGIC_FALLACIES.get(row[column].strip().lower())
+            text = row["source_article"] or ""
+            start, end = trim(text, 0, len(text))
+            if technique is None or start >= end or taken.get(technique, 0) >= cap:
+                continue
+            taken[technique] = taken.get(technique, 0) + 1
+            docs.append(
+                Document(text, [Span(start, end, technique)], {"id": f"logic:{name}:{n}", "spans_only": True})
+            )
+    return docs
+
+
+__all__ = [
+    "LICENCE_LOGIC",
+    "LICENCE_SEMEVAL2021",
+    "LOGIC_FALLACIES",
+    "SEMEVAL2021",
+    "crops",
+    "logic_fallacies",
+    "semeval2021",
+]

@@ -116,6 +116,8 @@ def device_of(name: str) -> torch.device:
 
 def loss_of(logits: torch.Tensor, targets: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
     valid = targets[..., 0] != IGNORE  # (B, T)
+    if not valid.any():  # a batch of span-only texts: nothing for the token heads to learn
+        return logits.sum() * 0.0
     any_loss = F.binary_cross_entropy_with_logits(logits[..., 0][valid], targets[..., 0][valid])
     tech_loss = F.binary_cross_entropy_with_logits(logits[..., 1:][valid], targets[..., 1:][valid])
     return any_loss + cfg.technique_weight * tech_loss

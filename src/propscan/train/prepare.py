@@ -22,7 +22,7 @@ from .base import BASES, BaseModel, base_dir
 from .cache import attach_frozen_states
 from .config import TrainConfig
 from .data import Example, build_examples, jitter_views
-from .extra import crops, semeval2021
+from .extra import crops, logic_fallacies, semeval2021
 from .model import Net, NetConfig, load_encoder
 from .noise import NOISE_SEED, noisy_copies
 from .teacher import teacher_outputs
@@ -79,7 +79,13 @@ def prepare(
     def gold_windows(doc: Document) -> list[Example]:
         """Windows of a text trained on its gold spans alone (no teacher has labelled it)."""
         return build_examples(
-            [doc], tokenizer, cfg.max_tokens, cfg.train_overlap, special["cls"], special["sep"]
+            [doc],
+            tokenizer,
+            cfg.max_tokens,
+            cfg.train_overlap,
+            special["cls"],
+            special["sep"],
+            token_targets=not doc.meta.get("spans_only", False),
         )
 
     def windows(doc: Document, n: int, span_weight: float, token_weight: float) -> list[Example]:
@@ -116,6 +122,8 @@ def prepare(
     ]
     memes = semeval2021(cfg.semeval2021) if cfg.semeval2021 else []
     extra += [e for doc in memes for e in gold_windows(doc)]
+    fallacies = logic_fallacies(cfg.logic_fallacies, cfg.logic_fallacies_cap) if cfg.logic_fallacies else []
+    extra += [e for doc in fallacies for e in gold_windows(doc)]
 
     def make_net() -> Net:
         return Net(
@@ -137,6 +145,7 @@ def prepare(
         + (f" + {n_noisy} noisy copies" if n_noisy else "")
         + (f" + crops ({cfg.crops:.0%} of lines)" if cfg.crops else "")
         + (f" + {len(memes)} SemEval-2021 texts" if memes else "")
+        + (f" + {len(fallacies)} fallacy sentences (span head only)" if fallacies else "")
     )
     log(
         f"{len(articles)} articles{labelled} -> {len(examples)} windows, "
