@@ -19,7 +19,7 @@ from propscan.engine.detector import EnsembleDetector
 from propscan.engine.ensemble import _on_tokens
 from propscan.engine.windows import Block
 from propscan.errors import ChecksumError, InputError
-from propscan.hub.checksums import write_checksums
+from propscan.hub.checksums import sha256, write_checksums
 from propscan.techniques import LABELS
 from tiny_model import build as build_tiny
 
@@ -82,6 +82,39 @@ def test_a_member_that_changed_since_the_build_is_refused(tmp_path):
     a, b = build_tiny(tmp_path / "a"), build_tiny(tmp_path / "b")
     ensemble = build([a, b], tmp_path / "ens")
     build_tiny(b, threshold=0.3)  # retrained in place: a valid model, but not the one measured
+    with pytest.raises(ChecksumError, match="propscan ensemble"):
+        Detector.load(ensemble)
+
+
+def test_a_members_card_edited_after_the_build_does_not_break_the_ensemble(tmp_path):
+    a, b = build_tiny(tmp_path / "a"), build_tiny(tmp_path / "b")
+    ensemble = build([a, b], tmp_path / "ens")
+    before = Detector.load(ensemble).analyze(TEXT).to_dict()
+    card = b / "MODEL_CARD.md"
+    card.write_text(card.read_text("utf-8") + "\nA corrected limitation.\n", "utf-8")
+    write_checksums(b)  # the member is still whole, with a new SHA256SUMS
+    assert Detector.load(ensemble).analyze(TEXT).to_dict() == before
+    config = json.loads((b / "config.json").read_text("utf-8"))
+    config["threshold"] = 0.3  # a setting that changes the member's output is still refused
+    (b / "config.json").write_text(json.dumps(config), "utf-8")
+    write_checksums(b)
+    with pytest.raises(ChecksumError, match="propscan ensemble"):
+        Detector.load(ensemble)
+
+
+def test_an_ensemble_recording_its_members_whole_sha256sums_still_loads(tmp_path):
+    """Ensembles built before members were fingerprinted recorded the sha256 of each member's
+    whole SHA256SUMS (the shipped ones among them): they keep loading."""
+    a, b = build_tiny(tmp_path / "a"), build_tiny(tmp_path / "b")
+    ensemble = build([a, b], tmp_path / "ens")
+    before = Detector.load(ensemble).analyze(TEXT).to_dict()
+    config = json.loads((ensemble / "config.json").read_text("utf-8"))
+    for member, directory in zip(config["ensemble"]["members"], (a, b), strict=True):
+        member["sha256sums"] = sha256(directory / "SHA256SUMS")
+    (ensemble / "config.json").write_text(json.dumps(config), "utf-8")
+    write_checksums(ensemble, ("config.json", "MODEL_CARD.md"))
+    assert Detector.load(ensemble).analyze(TEXT).to_dict() == before
+    build_tiny(b, threshold=0.3)
     with pytest.raises(ChecksumError, match="propscan ensemble"):
         Detector.load(ensemble)
 

@@ -19,7 +19,7 @@ from ..evaluation.calibrate import cross_fitted_calibration, reliability_svg
 from ..evaluation.crossval import read_report
 from ..evaluation.evaluate import evaluate, val_summary
 from ..evaluation.speed import measure_speed
-from ..hub.checksums import sha256, write_checksums
+from ..hub.checksums import fingerprint, write_checksums
 from ..hub.config import EnsembleMember, EnsembleSpec, ModelConfig, read_config, write_config
 from ..hub.registry import resolve, shipped_names
 from .ensemble_card import ensemble_card
@@ -80,7 +80,7 @@ def build(
     first = loaded[0].config
     spec = EnsembleSpec(
         tuple(
-            EnsembleMember(ref, sha256(d / "SHA256SUMS"), det.name)
+            EnsembleMember(ref, fingerprint(d), det.name)
             for ref, d, det in zip(refs, dirs, loaded, strict=True)
         ),
         token_weight,

@@ -64,7 +64,8 @@ def ensemble_card(
     lines += [
         "",
         "Each member's own card (in its directory) gives its training data, command and license; the",
-        "ensemble refuses to load if a member's SHA256SUMS no longer matches the one recorded here.",
+        "ensemble refuses to load if a member's files (its card and plot aside) are no longer the ones",
+        "recorded here.",
         "",
         "## How the members combine",
         f"- Token probabilities: the first member's, mixed with weight {wt} with the second's (carried "

@@ -26,7 +26,7 @@ from ..engine.load import is_ensemble, member_dir
 from ..errors import InputError
 from ..evaluation.crossval import SHORT_GRID
 from ..evaluation.folds import Fold, Settings
-from ..hub.checksums import SUMS, read_checksums, sha256
+from ..hub.checksums import SUMS, fingerprint, read_checksums, sha256
 from ..io.ptc import Article
 from ..io.writers import atomic_output
 
@@ -120,11 +120,11 @@ def card_section(choice: ShortChoice, source: str) -> str:
 
 def write_short_threshold(directory: str | os.PathLike[str], choice: ShortChoice, source: str) -> list[Path]:
     """Record ``choice`` in the model directory: config.json, a "Short texts" section of its card
-    (replaced if there is one) and SHA256SUMS. An ensemble beside it that recorded this model's
-    SHA256SUMS as a member's re-records the new one (only the member's short-text setting and
-    card changed, which the ensemble does not use). Returns the ensembles re-recorded."""
+    (replaced if there is one) and SHA256SUMS. An ensemble beside it that recorded this model as a
+    member re-records its new fingerprint (only the member's short-text setting and card changed,
+    which the ensemble does not use). Returns the ensembles re-recorded."""
     path = Path(directory)
-    before = sha256(path / SUMS)
+    before = (fingerprint(path), sha256(path / SUMS))  # as recorded since 2026-12-07, and before
     config_path = path / "config.json"
     config: dict[str, Any] = json.loads(config_path.read_text("utf-8"))
     if choice.value is None:
@@ -136,7 +136,7 @@ def write_short_threshold(directory: str | os.PathLike[str], choice: ShortChoice
     if card.is_file():
         _replace(card, _with_section(card.read_text("utf-8"), card_section(choice, source)))
     update_checksums(path, ("config.json", CARD))
-    return _rerecord(path, before, sha256(path / SUMS))
+    return _rerecord(path, before, fingerprint(path))
 
 
 def _with_section(card: str, section: str) -> str:
@@ -151,7 +151,7 @@ def _with_section(card: str, section: str) -> str:
     return card.rstrip("\n") + "\n\n" + section
 
 
-def _rerecord(model: Path, before: str, after: str) -> list[Path]:
+def _rerecord(model: Path, before: tuple[str, ...], after: str) -> list[Path]:
     changed = []
     for config_path in sorted(model.parent.glob("*/config.json")):
         ensemble = config_path.parent
@@ -162,7 +162,7 @@ def _rerecord(model: Path, before: str, after: str) -> list[Path]:
         hit = False
         for member in members:
             if (
-                member.get("sha256sums") == before
+                member.get("sha256sums") in before
                 and member_dir(ensemble, member["model"]).resolve() == model.resolve()
             ):
                 member["sha256sums"], hit = after, True

@@ -349,4 +349,4 @@ def short_threshold(
     rerecorded = write_short_threshold(model, choice, texts.name)
     typer.echo(f"short_threshold {choice.value} written to {model}")
     for ensemble in rerecorded:
-        typer.echo(f"{ensemble}: re-recorded this member's SHA256SUMS (its weights are unchanged)")
+        typer.echo(f"{ensemble}: re-recorded this member's fingerprint (its weights are unchanged)")

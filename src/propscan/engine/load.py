@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ChecksumError, ModelError
-from ..hub.checksums import sha256, verify
+from ..hub.checksums import SUMS, fingerprint, sha256, verify
 from ..hub.config import ModelConfig, read_config
 from ..hub.registry import resolve
 from ..techniques import LABELS
@@ -67,7 +67,7 @@ def _open_ensemble(directory: Path, threads: int | None) -> Opened:
     members = []
     for member in spec.members:
         path = member_dir(directory, member.model)
-        if sha256(path / "SHA256SUMS") != member.sha256sums:
+        if member.sha256sums not in (fingerprint(path), sha256(path / SUMS)):
             raise ChecksumError(
                 f"ensemble member {member.model!r} ({path}) is not the model this ensemble was built and "
                 "measured with: rebuild it with 'propscan ensemble', or restore that member"

@@ -12,6 +12,7 @@ SUMS = "SHA256SUMS"
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 _TAGGED = re.compile(r"SHA256 \((.+)\) = ([0-9a-fA-F]{64})")
 REQUIRED = ("config.json", "model.onnx", "span_head.npz", "tokenizer.json", "MODEL_CARD.md")
+DOCS = ("MODEL_CARD.md", "reliability.svg")  # words and pictures about a model: no effect on its output
 OPTIONAL = ("base.json", "base.bin", "lora.npz")  # base layers rebuilt on install: see hub.basepart
 
 
@@ -28,6 +29,15 @@ def write_checksums(directory: Path, names: tuple[str, ...] | None = None) -> No
     names = names or (*REQUIRED, *(n for n in OPTIONAL if (directory / n).is_file()))
     lines = [f"{sha256(directory / name)}  {name}" for name in names]
     (directory / SUMS).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def fingerprint(directory: Path) -> str:
+    """sha256 over the SHA256SUMS lines of everything in ``directory`` that shapes its output (its
+    card and plot aside, sorted by name): what an ensemble records of a member, so that editing a
+    member's card neither breaks the ensemble nor an installed copy of the member made before."""
+    sums = read_checksums(directory / SUMS)
+    lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()) if name not in DOCS)
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
 def read_checksums(path: Path) -> dict[str, str]:
@@ -85,4 +95,14 @@ def verify(
     return expected
 
 
-__all__ = ["OPTIONAL", "REQUIRED", "SUMS", "read_checksums", "sha256", "verify", "write_checksums"]
+__all__ = [
+    "DOCS",
+    "OPTIONAL",
+    "REQUIRED",
+    "SUMS",
+    "fingerprint",
+    "read_checksums",
+    "sha256",
+    "verify",
+    "write_checksums",
+]

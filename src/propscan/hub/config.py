@@ -21,7 +21,10 @@ CONFIG = "config.json"
 @dataclass(frozen=True)
 class EnsembleMember:
     model: str  # a shipped model's name, or a directory (relative to the ensemble's, or absolute)
-    sha256sums: str  # sha256 of the member's SHA256SUMS when the ensemble was built and measured
+    # the member's fingerprint (hub.checksums.fingerprint: its SHA256SUMS, card and plot aside) when
+    # the ensemble was built and measured; ensembles built before 2026-12-07 hold the sha256 of the
+    # member's whole SHA256SUMS, which is accepted too
+    sha256sums: str
     name: str = ""  # the member's name-version, for cards
 
 
