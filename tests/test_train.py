@@ -451,3 +451,26 @@ def test_the_card_names_every_extra_training_source_with_its_terms() -> None:
     assert len(lines) == 3 and "25% of lines" in lines[0]
     assert "SemEval-2021 Task 6" in lines[1] and "free for general research use" in lines[1]
     assert "up to 50 sentences" in lines[2] and "Logical Fallacy Detection" in lines[2]
+
+
+def test_prepare_adds_the_fallacy_sentences_as_span_only_windows_in_every_fold(tmp_path: Path) -> None:
+    import numpy as np
+
+    from propscan import LABELS
+    from propscan.train.config import TrainConfig
+    from propscan.train.data import IGNORE
+    from propscan.train.prepare import prepare
+
+    logic = tmp_path / "logic"
+    logic.mkdir()
+    for split in ("train", "dev", "test"):
+        for name, column in (("climate", "logical_fallacies"), ("edu", "updated_label")):
+            rows = f",source_article,{column}\n0,Either we ban cars or the planet burns.,false dilemma\n"
+            (logic / f"{name}_{split}.csv").write_text(rows, "utf-8")
+    cfg = TrainConfig(logic_fallacies=str(logic), logic_fallacies_cap=2)
+    data = prepare(cfg, _corpus(tmp_path / "ptc"), "train", lambda _m: None)
+    assert len(data.extra) == 2  # the cap: two of the six identical sentences
+    for example in data.extra:
+        assert (example.token_targets == IGNORE).all() and len(example.span_targets) == 1
+        assert np.argmax(example.span_targets[0]) == LABELS.index("Black-and-White_Fallacy")
+    assert all((e.token_targets[1:-1, 0] != IGNORE).all() for group in data.per_doc for e in group)

@@ -76,30 +76,22 @@ def prepare(
     )
     t0 = time.time()
 
-    def gold_windows(doc: Document) -> list[Example]:
-        """Windows of a text trained on its gold spans alone (no teacher has labelled it)."""
+    def build(doc: Document, **options: Any) -> list[Example]:
         return build_examples(
-            [doc],
-            tokenizer,
-            cfg.max_tokens,
-            cfg.train_overlap,
-            special["cls"],
-            special["sep"],
-            token_targets=not doc.meta.get("spans_only", False),
+            [doc], tokenizer, cfg.max_tokens, cfg.train_overlap, special["cls"], special["sep"], **options
         )
 
+    def gold_windows(doc: Document) -> list[Example]:
+        """Windows of a text trained on its gold spans alone (no teacher has labelled it)."""
+        return build(doc, token_targets=not doc.meta.get("spans_only", False))
+
     def windows(doc: Document, n: int, span_weight: float, token_weight: float) -> list[Example]:
-        return build_examples(
-            [doc],
-            tokenizer,
-            cfg.max_tokens,
-            cfg.train_overlap,
-            special["cls"],
-            special["sep"],
-            [teacher.spans[n]] if teacher else None,
-            span_weight,
-            [teacher.chars[n]] if teacher else None,
-            token_weight,
+        return build(
+            doc,
+            teacher=[teacher.spans[n]] if teacher else None,
+            teacher_weight=span_weight,
+            char_teacher=[teacher.chars[n]] if teacher else None,
+            token_teacher_weight=token_weight,
             span_jitter=cfg.span_jitter,
             jitter_copies=cfg.span_jitter_copies,
             seed=cfg.seed * 100_003 + n,
