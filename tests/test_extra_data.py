@@ -90,6 +90,9 @@ def test_fallacy_sentences_become_one_span_of_the_nearest_technique_news_first_u
     ]
     assert all(d.meta["spans_only"] and len(d.spans) == 1 for d in docs)
     assert len(logic_fallacies(tmp_path, cap=5)) == 4
+    with (tmp_path / "climate_dev.csv").open("a", encoding="utf-8") as f:
+        f.write("7\n8,,false dilemma\n")  # a short row and an empty text: skipped
+    assert len(logic_fallacies(tmp_path, cap=5)) == 4
     (tmp_path / "edu_dev.csv").write_text("text,label\nsome text,false dilemma\n", "utf-8")
     with pytest.raises(DataError, match=r"edu_dev\.csv: no 'updated_label'"):
         logic_fallacies(tmp_path, cap=5)

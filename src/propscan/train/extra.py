@@ -158,7 +158,7 @@ def logic_fallacies(directory: str | Path, cap: int) -> list[Document]:
         if rows and not {column, "source_article"} <= rows[0].keys():
             raise DataError(f"{path}: no {column!r} and 'source_article' columns; {hint}")
         for n, row in enumerate(rows):
-            technique = LOGIC_FALLACIES.get(row[column].strip().lower())
+            technique = LOGIC_FALLACIES.get((row[column] or "").strip().lower())  # None: a short row
             text = row["source_article"] or ""
             start, end = trim(text, 0, len(text))
             if technique is None or start >= end or taken.get(technique, 0) >= cap:
