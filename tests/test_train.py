@@ -450,7 +450,7 @@ def test_the_card_names_every_extra_training_source_with_its_terms() -> None:
     )
     assert len(lines) == 3 and "25% of lines" in lines[0]
     assert "SemEval-2021 Task 6" in lines[1] and "free for general research use" in lines[1]
-    assert "up to 50 sentences" in lines[2] and "Logical Fallacy Detection" in lines[2]
+    assert "up to 50 sentences" in lines[2] and "no licence file" in lines[2]
 
 
 def test_prepare_adds_the_fallacy_sentences_as_span_only_windows_in_every_fold(tmp_path: Path) -> None:

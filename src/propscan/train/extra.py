@@ -135,7 +135,8 @@ LOGIC_FILES = (
 LICENCE_LOGIC = (
     "Logic and LogicClimate fallacy sentences (Z. Jin, A. Lalwani, T. Vaidhya, X. Shen, Y. Ding, "
     "Z. Lyu, M. Sachan, R. Mihalcea, B. Schoelkopf. Logical Fallacy Detection. Findings of EMNLP "
-    "2022), published by the authors for research use"
+    "2022), from the authors' public repository, which has no licence file and says \"Feel free to "
+    'access our data"; used for training only'
 )
 
 
