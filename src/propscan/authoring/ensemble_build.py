@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.detector import Detector, check_threshold
-from ..engine.ensemble import FILES, PLOT
+from ..engine.ensemble import FILES
 from ..engine.load import is_ensemble
 from ..errors import InputError
 from ..evaluation.calibrate import cross_fitted_calibration, reliability_svg
@@ -21,6 +21,7 @@ from ..evaluation.evaluate import evaluate, val_summary
 from ..evaluation.speed import measure_speed
 from ..hub.checksums import fingerprint, write_checksums
 from ..hub.config import EnsembleMember, EnsembleSpec, ModelConfig, read_config, write_config
+from ..hub.layout import CARD, PLOT
 from ..hub.registry import resolve, shipped_names
 from .ensemble_card import ensemble_card
 
@@ -202,7 +203,7 @@ def _write(
 ) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     write_config(directory, config)
-    (directory / "MODEL_CARD.md").write_text(ensemble_card(config, members, val, cv), "utf-8")
+    (directory / CARD).write_text(ensemble_card(config, members, val, cv), "utf-8")
     names: tuple[str, ...] = FILES
     if val is not None:
         (directory / "val_report.json").write_text(json.dumps(val, indent=2) + "\n", "utf-8")

@@ -11,6 +11,7 @@ from typing import Any
 from ..engine.detector import Detector
 from ..errors import InputError
 from ..evaluation.crossval import Fold, cross_validate_folds, write_run
+from ..hub.layout import CONFIG
 from ..io.ptc import fold_split, load_split
 from .ensemble_build import build
 
@@ -70,7 +71,7 @@ def _run(directory: Path) -> dict[str, Any]:
         raise InputError(
             f"{directory} is not a cross-validation run ('propscan evaluate --folds'): {exc}"
         ) from exc
-    missing = [i for i in range(int(run["folds"])) if not (directory / f"fold{i}" / "config.json").is_file()]
+    missing = [i for i in range(int(run["folds"])) if not (directory / f"fold{i}" / CONFIG).is_file()]
     if missing:
         raise InputError(
             f"{directory} lacks fold models {missing}: finish its 'propscan evaluate --folds' run"

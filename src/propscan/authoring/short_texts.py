@@ -26,11 +26,11 @@ from ..engine.load import is_ensemble, member_dir
 from ..errors import InputError
 from ..evaluation.crossval import SHORT_GRID
 from ..evaluation.folds import Fold, Settings
-from ..hub.checksums import SUMS, fingerprint, read_checksums, sha256
+from ..hub.checksums import fingerprint, read_checksums, sha256
+from ..hub.layout import CARD, CONFIG, SUMS
 from ..io.ptc import Article
 from ..io.writers import atomic_output
 
-CARD = "MODEL_CARD.md"
 SECTION = "## Short texts"
 
 
@@ -125,7 +125,7 @@ def write_short_threshold(directory: str | os.PathLike[str], choice: ShortChoice
     which the ensemble does not use). Returns the ensembles re-recorded."""
     path = Path(directory)
     before = (fingerprint(path), sha256(path / SUMS))  # as recorded since 2026-12-07, and before
-    config_path = path / "config.json"
+    config_path = path / CONFIG
     config: dict[str, Any] = json.loads(config_path.read_text("utf-8"))
     if choice.value is None:
         config.pop("short_threshold", None)
@@ -135,7 +135,7 @@ def write_short_threshold(directory: str | os.PathLike[str], choice: ShortChoice
     card = path / CARD
     if card.is_file():
         _replace(card, _with_section(card.read_text("utf-8"), card_section(choice, source)))
-    update_checksums(path, ("config.json", CARD))
+    update_checksums(path, (CONFIG, CARD))
     return _rerecord(path, before, fingerprint(path))
 
 
@@ -168,7 +168,7 @@ def _rerecord(model: Path, before: tuple[str, ...], after: str) -> list[Path]:
                 member["sha256sums"], hit = after, True
         if hit:
             _replace(config_path, json.dumps(config, indent=2) + "\n")
-            update_checksums(ensemble, ("config.json",))
+            update_checksums(ensemble, (CONFIG,))
             changed.append(ensemble)
     return changed
 

@@ -19,12 +19,13 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from ..hub.layout import CARD, CONFIG
 from .decode import BlockScores
 from .model import Model
 from .scorer import ModelScorer, ScoredBlock
 
-FILES = ("config.json", "MODEL_CARD.md")  # what an ensemble directory holds besides SHA256SUMS
-PLOT = "reliability.svg"  # and, when val scores were measured or taken over
+FILES = (CONFIG, CARD)  # what an ensemble directory holds besides SHA256SUMS (and PLOT, when val
+# scores were measured or taken over)
 
 
 class EnsembleScorer:
@@ -78,4 +79,4 @@ def _on_tokens(target: BlockScores, source: BlockScores) -> np.ndarray:
     return ((cum[hi] - cum[lo]) / width).astype(np.float32)
 
 
-__all__ = ["FILES", "PLOT", "EnsembleScorer"]
+__all__ = ["FILES", "EnsembleScorer"]

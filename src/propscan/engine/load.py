@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ChecksumError, ModelError
-from ..hub.checksums import SUMS, fingerprint, sha256, verify
+from ..hub.checksums import fingerprint, sha256, verify
 from ..hub.config import ModelConfig, read_config
+from ..hub.layout import CONFIG, PLOT, SUMS
 from ..hub.registry import resolve
 from ..techniques import LABELS
-from .ensemble import FILES, PLOT, EnsembleScorer
+from .ensemble import FILES, EnsembleScorer
 from .model import Model
 from .scorer import ModelScorer, Scorer
 
@@ -40,7 +41,7 @@ def open_model(name_or_path: str | os.PathLike[str] | None, *, threads: int | No
 def is_ensemble(directory: Path) -> bool:
     """Whether ``directory`` holds an ensemble (a peek, before anything is verified)."""
     try:
-        return "ensemble" in json.loads((directory / "config.json").read_text("utf-8"))
+        return "ensemble" in json.loads((directory / CONFIG).read_text("utf-8"))
     except (OSError, ValueError, TypeError):
         return False
 
@@ -49,7 +50,7 @@ def member_dir(directory: Path, ref: str) -> Path:
     """A member reference -> its directory: a path relative to the ensemble directory, an
     absolute path, or a shipped model's name."""
     local = directory / ref
-    if not os.path.isabs(ref) and local.is_dir() and (local / "config.json").is_file():
+    if not os.path.isabs(ref) and local.is_dir() and (local / CONFIG).is_file():
         return local
     return resolve(ref)
 

@@ -26,6 +26,7 @@ import numpy as np
 from ..errors import InputError, ModelError
 from ..hub.checksums import verify
 from ..hub.config import read_config
+from ..hub.layout import CONFIG, ENCODER, SPAN_HEAD, TOKENIZER
 from ..techniques import LABELS
 from .calibration import Calibrator
 from .features import N_FEATURES
@@ -113,8 +114,8 @@ class Model:
         self.config = read_config(directory)
         if tuple(self.config.labels) != LABELS:
             raise ModelError(f"{directory / 'config.json'} lists labels this propscan version does not know")
-        Calibrator.from_json(self.config.calibration, directory / "config.json")  # malformed: ModelError
-        path = directory / "tokenizer.json"
+        Calibrator.from_json(self.config.calibration, directory / CONFIG)  # malformed: ModelError
+        path = directory / TOKENIZER
         try:
             self.tokenizer = load_tokenizer(str(path))
         except Exception as exc:  # tokenizers raises a bare Exception for any malformed file
@@ -131,7 +132,7 @@ class Model:
                     f"{directory / 'config.json'}: field {field!r} is {value}, outside the tokenizer's "
                     f"{vocab} tokens: {_RESTORE}"
                 )
-        self.head = _span_head(directory / "span_head.npz")
+        self.head = _span_head(directory / SPAN_HEAD)
         self.threads = threads or cores()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
@@ -140,7 +141,7 @@ class Model:
         options.intra_op_num_threads = 1  # one core per window: threads run windows side by side
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        path = directory / "model.onnx"
+        path = directory / ENCODER
         try:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # ONNX Runtime's errors (InvalidProtobuf, Fail, ...) derive from Exception

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 from ..errors import ChecksumError, ModelError
+from .layout import CARD, CONFIG, ENCODER, PLOT, SPAN_HEAD, SUMS, TOKENIZER
 
-SUMS = "SHA256SUMS"
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 _TAGGED = re.compile(r"SHA256 \((.+)\) = ([0-9a-fA-F]{64})")
-REQUIRED = ("config.json", "model.onnx", "span_head.npz", "tokenizer.json", "MODEL_CARD.md")
-DOCS = ("MODEL_CARD.md", "reliability.svg")  # words and pictures about a model: no effect on its output
+REQUIRED = (CONFIG, ENCODER, SPAN_HEAD, TOKENIZER, CARD)
+DOCS = (CARD, PLOT)  # words and pictures about a model: no effect on its output
 OPTIONAL = ("base.json", "base.bin", "lora.npz")  # base layers rebuilt on install: see hub.basepart
 
 

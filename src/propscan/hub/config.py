@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError
-
-CONFIG = "config.json"
+from .layout import CONFIG
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from ..errors import ModelError
 from . import basepart
 from .checksums import verify
 from .config import ModelConfig, read_config
+from .layout import CARD, CONFIG
 from .weights import BASES, base_dir, cache_home, private_tmp, publish_dir, read_safetensors
 
 MODELS_DIR = Path(__file__).parent.parent / "models"
@@ -45,7 +46,7 @@ class ModelInfo:
 
     @property
     def card(self) -> Path:
-        return self.shipped / "MODEL_CARD.md"
+        return self.shipped / CARD
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,7 +68,7 @@ def installed_dir(name: str) -> Path:
 def shipped_names() -> list[str]:
     if not MODELS_DIR.is_dir():
         return []
-    return sorted(p.name for p in MODELS_DIR.iterdir() if (p / "config.json").is_file())
+    return sorted(p.name for p in MODELS_DIR.iterdir() if (p / CONFIG).is_file())
 
 
 def info(name: str) -> ModelInfo:

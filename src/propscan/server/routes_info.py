@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from ..document import Document
+from ..hub.layout import CARD
 from ..io.report import asset, render_report, script_json, techniques_json
 from ..techniques import TECHNIQUES
 from .pages import techniques_html
@@ -60,7 +61,7 @@ async def model_info(app: State) -> dict[str, Any]:
     det = app.detector
     info = dict(det.info()) if hasattr(det, "info") else {"name": det.name}
     directory = Path(info.pop("path", "") or ".")
-    card = directory / "MODEL_CARD.md"
+    card = directory / CARD
     info["card"] = card.read_text("utf-8") if card.is_file() else None
     return info
 

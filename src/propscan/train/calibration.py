@@ -19,6 +19,7 @@ from ..evaluation import calibrate as fitting
 from ..evaluation.calibrate import ece, fit_isotonic, span_hits
 from ..evaluation.evaluate import evaluate
 from ..hub.config import ModelConfig
+from ..hub.layout import TOKENIZER
 from ..io.ptc import load_split
 from .base import BASES
 from .config import TrainConfig
@@ -113,7 +114,7 @@ def fold_calibration(
         with tempfile.TemporaryDirectory() as tmp:
             src = Path(tmp) / "fold"
             src.mkdir()
-            tok = out / "tokenizer.json"
+            tok = out / TOKENIZER
             heads = BASES[cfg.base].heads
             kept = [group for i, group in enumerate(per_doc) if i not in held]
             write_model_dir(

@@ -16,6 +16,7 @@ from ..hub import basepart
 from ..hub.checksums import REQUIRED, write_checksums
 from ..hub.config import ModelConfig
 from ..hub.config import write_config as config_json
+from ..hub.layout import CARD, ENCODER, SPAN_HEAD, TOKENIZER
 from .attention import fuse_relative_attention
 from .model import Net
 from .outliers import split_outlier_channels
@@ -258,7 +259,7 @@ def write_model_dir(
         net = net.merged()
     export_onnx(
         net,
-        out / "model.onnx",
+        out / ENCODER,
         heads,
         hidden,
         quantize,
@@ -270,7 +271,7 @@ def write_model_dir(
     )
     head = net.span_head
     np.savez(  # fp16 on disk (half the size); the runtime computes in fp32
-        out / "span_head.npz",
+        out / SPAN_HEAD,
         w1=head[0].weight.detach().half().numpy(),
         b1=head[0].bias.detach().float().numpy(),
         w2=head[2].weight.detach().half().numpy(),
@@ -279,13 +280,13 @@ def write_model_dir(
     tok = json.loads(tokenizer_json.read_text("utf-8"))
     tok["truncation"] = None  # windows.py does the windowing
     tok["padding"] = None
-    (out / "tokenizer.json").write_text(json.dumps(tok, ensure_ascii=False), "utf-8")
+    (out / TOKENIZER).write_text(json.dumps(tok, ensure_ascii=False), "utf-8")
     write_config(out, config, card)
 
 
 def write_config(out: Path, config: ModelConfig, card: str) -> None:
     """config.json, the card and SHA256SUMS of a model directory whose other files are written."""
     config_json(out, config)
-    (out / "MODEL_CARD.md").write_text(card, "utf-8")
+    (out / CARD).write_text(card, "utf-8")
     assert all((out / name).is_file() for name in REQUIRED)  # our own output, not user input
     write_checksums(out)

@@ -15,6 +15,7 @@ from ..evaluation.crossval import read_report
 from ..evaluation.evaluate import val_summary
 from ..evaluation.speed import measure_speed, speed_texts
 from ..hub.config import ModelConfig
+from ..hub.layout import CONFIG, PLOT
 from .card import model_card
 from .export import write_config
 from .tune import TUNED
@@ -34,7 +35,7 @@ def finish(
     write_config(out, model_cfg, model_card(model_cfg, val=val, **card_args))
     if val.get("reliability"):
         title = f"val: ECE {val['ece']:.3f} ({val.get('n_articles', '?')} articles)"
-        (out / "reliability.svg").write_text(reliability_svg(val["reliability"], title), "utf-8")
+        (out / PLOT).write_text(reliability_svg(val["reliability"], title), "utf-8")
 
 
 def with_scores(
@@ -76,7 +77,7 @@ def finish_cv(
 def read_train_model(directory: Path) -> tuple[ModelConfig, dict[str, Any]]:
     """The config and val report of a model directory trained with split "train"."""
     try:
-        config = ModelConfig.from_json(json.loads((directory / "config.json").read_text("utf-8")))
+        config = ModelConfig.from_json(json.loads((directory / CONFIG).read_text("utf-8")))
         val = json.loads((directory / "val_report.json").read_text("utf-8"))
     except (OSError, ValueError, ModelError) as exc:
         raise DataError(f"{directory} is not a model directory trained with --split train: {exc}") from exc

@@ -16,6 +16,7 @@ import torch
 from ..document import Document
 from ..engine.windows import load_tokenizer
 from ..errors import DataError
+from ..hub.layout import TOKENIZER
 from ..io.ptc import Article, load_split, read_article
 from ..techniques import LABELS
 from .base import BASES, BaseModel, base_dir
@@ -51,7 +52,7 @@ def prepare(
     np.random.seed(cfg.seed)
     base = BASES[cfg.base]
     src = base_dir(cfg.base, log=log)
-    tokenizer = load_tokenizer(str(src / "tokenizer.json"))
+    tokenizer = load_tokenizer(str(src / TOKENIZER))
     special = {k: tokenizer.token_to_id(getattr(base, f"{k}_token")) for k in ("cls", "sep", "pad")}
     articles = load_split(data_dir, split)
     pseudo = unlabelled_docs(cfg.unlabelled) if cfg.unlabelled else []

@@ -15,6 +15,7 @@ from ..engine.detector import Detector
 from ..errors import DataError
 from ..evaluation.evaluate import evaluate
 from ..hub.config import ModelConfig
+from ..hub.layout import TOKENIZER
 from ..hub.weights import read_safetensors
 from ..io.ptc import parse_fold
 from ..techniques import LABELS
@@ -95,7 +96,7 @@ def train(
     write_model_dir(
         net,
         out,
-        data.src / "tokenizer.json",
+        data.src / TOKENIZER,
         model_cfg,
         model_card(model_cfg, **card_args),
         data.base.heads,
@@ -133,7 +134,7 @@ def unquantized_scores(
 ) -> dict[str, float]:
     """Val scores of the same weights without int8 quantization, to state what quantizing costs."""
     with tempfile.TemporaryDirectory() as tmp:
-        write_model_dir(net, Path(tmp), src / "tokenizer.json", cfg, "fp32 twin\n", base.heads, False)
+        write_model_dir(net, Path(tmp), src / TOKENIZER, cfg, "fp32 twin\n", base.heads, False)
         r = evaluate(Detector.load(tmp), data_dir, "val").to_dict()
     return {"si": r["si"]["f1"], "tc": r["tc"], "flc": r["flc"]["f1"]}
 

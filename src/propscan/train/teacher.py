@@ -26,6 +26,7 @@ from ..document import Document, Span
 from ..engine.detector import Detector
 from ..errors import DataError
 from ..hub.checksums import sha256
+from ..hub.layout import SUMS
 from ..io.ptc import Article
 from ..techniques import LABELS
 
@@ -62,7 +63,7 @@ def teacher_outputs(
     path = None
     if cache is not None:
         key = hashlib.sha256()
-        key.update(sha256(Path(det.info()["path"]) / "SHA256SUMS").encode())
+        key.update(sha256(Path(det.info()["path"]) / SUMS).encode())
         key.update(__version__.encode())
         for text, spans in [
             *zip((a.text for a in articles), offsets, strict=True),
