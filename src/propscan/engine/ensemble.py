@@ -24,8 +24,8 @@ from .decode import BlockScores
 from .model import Model
 from .scorer import ModelScorer, ScoredBlock
 
-FILES = (CONFIG, CARD)  # what an ensemble directory holds besides SHA256SUMS (and PLOT, when val
-# scores were measured or taken over)
+# what an ensemble directory holds besides SHA256SUMS (and PLOT, when val scores were measured)
+FILES = (CONFIG, CARD)
 
 
 class EnsembleScorer:
