@@ -438,6 +438,9 @@ def test_span_only_texts_train_the_span_head_and_leave_the_token_heads_alone() -
     loss.backward()  # a batch of span-only windows: a zero token loss that still backpropagates
     assert loss.item() == 0.0 and logits.grad is not None and not logits.grad.any()
     assert loss_of(logits, torch.from_numpy(plain.token_targets)[None], TrainConfig()).item() > 0
+    (tokens,) = build_examples([doc], tok, 64, 16, ids("[CLS]"), ids("[SEP]"), span_examples=False)
+    assert (tokens.token_targets == plain.token_targets).all()  # crops: the token heads alone
+    assert tokens.span_masks == [] and tokens.span_targets == [] and tokens.span_feats == []
 
 
 def test_the_card_names_every_extra_training_source_with_its_terms() -> None:

@@ -23,7 +23,9 @@ def _extra_sources(cfg: Any) -> list[str]:
     """The public data beyond PTC a model was trained on, each with its source and terms."""
     lines = []
     if getattr(cfg, "crops", 0.0):
-        lines.append(f"Also trained on crops of the articles (1 to 3 lines at {cfg.crops:.0%} of lines).")
+        heads = "" if getattr(cfg, "crops_span_head", True) else ", for where spans are, not which technique"
+        share = f"1 to 3 lines at {cfg.crops:.0%} of lines{heads}"
+        lines.append(f"Also trained on crops of the articles ({share}).")
     if getattr(cfg, "semeval2021", ""):
         lines.append(
             "Also trained on the SemEval-2021 Task 6 meme texts whose techniques map to the 14 PTC "

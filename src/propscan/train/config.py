@@ -89,6 +89,9 @@ class TrainConfig:
     # at about this share of its lines), so a sentence, a paragraph or a post analysed on its own
     # gets spans as good as inside its article. Crops stay in their article's fold.
     crops: float = 0.0
+    # False: the crops train the token heads alone (where spans are), not the span head (which
+    # technique): a crop cuts away context some techniques need (the first of a repetition).
+    crops_span_head: bool = True
     # A folder of the SemEval-2021 Task 6 span files (shared/extra/semeval2021-task6): its meme
     # texts, mapped to the 14 PTC labels, are trained on beside the articles, in every fold. "" : none.
     semeval2021: str = ""

@@ -47,6 +47,7 @@ def build_examples(
     seed: int = 0,
     jitter_teacher: bool = False,
     token_targets: bool = True,
+    span_examples: bool = True,
 ) -> list[Example]:
     """Training windows of ``docs``. With ``teacher`` (per doc: a technique distribution for each
     gold span's offsets), span targets mix the gold labels with it; with ``char_teacher`` (per doc:
@@ -58,7 +59,9 @@ def build_examples(
     whose offsets ``teacher`` holds takes the teacher's distribution for it instead: a moved span may
     no longer be what the gold span was (a repeated phrase cut short is no longer repeated).
     With ``token_targets`` False every token target is IGNORE: the windows train the span head
-    alone (texts whose other techniques nobody labelled, such as a sentence with one fallacy label)."""
+    alone (texts whose other techniques nobody labelled, such as a sentence with one fallacy label).
+    With ``span_examples`` False the windows hold no spans: they train the token heads alone (texts
+    cut from an article, whose spans may need what was cut away, such as the first of a repetition)."""
     n_labels = len(LABELS)
     examples = []
     for d, doc in enumerate(docs):
@@ -89,7 +92,7 @@ def build_examples(
                 for label in labels:
                     targets[1:-1, 1 + label][inside] = 1.0
                 total = ((window.block.offsets[:, 0] < end) & (window.block.offsets[:, 1] > start)).sum()
-                if inside.sum() * 2 < total:  # mostly outside this window: another window has it
+                if not span_examples or inside.sum() * 2 < total:  # mostly outside: another window has it
                     continue
                 dist = np.zeros(n_labels, dtype=np.float32)
                 for label in labels:

@@ -82,9 +82,9 @@ def prepare(
             [doc], tokenizer, cfg.max_tokens, cfg.train_overlap, special["cls"], special["sep"], **options
         )
 
-    def gold_windows(doc: Document) -> list[Example]:
+    def gold_windows(doc: Document, span_examples: bool = True) -> list[Example]:
         """Windows of a text trained on its gold spans alone (no teacher has labelled it)."""
-        return build(doc, token_targets=not doc.meta.get("spans_only", False))
+        return build(doc, token_targets=not doc.meta.get("spans_only", False), span_examples=span_examples)
 
     def windows(doc: Document, n: int, span_weight: float, token_weight: float) -> list[Example]:
         return build(
@@ -104,7 +104,7 @@ def prepare(
         + [
             e
             for crop in crops(a.to_document(), cfg.crops, cfg.seed * 100_003 + n)
-            for e in gold_windows(crop)
+            for e in gold_windows(crop, cfg.crops_span_head)
         ]
         for n, a in enumerate(articles)
     ]
@@ -133,10 +133,11 @@ def prepare(
     data = Prepared(base, src, special, articles, per_doc, make_net, extra)
     examples = data.examples
     n_noisy = len(articles) * cfg.noisy_copies
+    crop_heads = "" if cfg.crops_span_head else ", token heads"
     labelled = (
         (f" + {len(pseudo) - n_noisy} unlabelled" if len(pseudo) > n_noisy else "")
         + (f" + {n_noisy} noisy copies" if n_noisy else "")
-        + (f" + crops ({cfg.crops:.0%} of lines)" if cfg.crops else "")
+        + (f" + crops ({cfg.crops:.0%} of lines{crop_heads})" if cfg.crops else "")
         + (f" + {len(memes)} SemEval-2021 texts" if memes else "")
         + (f" + {len(fallacies)} fallacy sentences (span head only)" if fallacies else "")
     )
