@@ -150,6 +150,8 @@ class TrainConfig:
             raise DataError(
                 f"crops is the share of each article's lines that start a crop, 0 to 1, not {self.crops!r}"
             )
+        if not self.crops_span_head and not self.crops:
+            raise DataError("crops_span_head=false says how crops train: give --set crops=0.25 too")
         if self.semeval2021 and not Path(self.semeval2021).is_dir():
             raise DataError(
                 f"semeval2021 {self.semeval2021!r} is not a folder: give shared/extra/semeval2021-task6"
