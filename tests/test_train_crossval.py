@@ -3,6 +3,7 @@ Needs the `train` extra (a tiny MiniLM run on the invented corpus of test_train)
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -68,3 +69,38 @@ def test_a_model_trained_on_all_articles_takes_its_settings_and_figures_from_the
     with pytest.raises(DataError, match="--split all"):
         train(corpus, "train", tmp_path / "other", cv=cv, log=lambda *_: None, **TINY)
     assert not (tmp_path / "other").exists()
+
+
+def test_a_fold_stopped_after_an_epoch_goes_on_from_its_checkpoint_to_same_weights(tmp_path: Path) -> None:
+    import torch
+
+    from propscan.train.config import TrainConfig
+    from propscan.train.fit import fit
+    from propscan.train.prepare import prepare
+
+    cfg = TrainConfig(**{**TINY, "epochs": 2})
+    data = prepare(cfg, _corpus(tmp_path / "corpus"), "train", lambda _m: None)
+    pad, checkpoint = data.special["pad"], tmp_path / "fold0.ckpt"
+
+    def trained(stop: bool, lines: list[str], examples: list | None = None) -> dict[str, torch.Tensor]:
+        def log(line: str) -> None:
+            lines.append(line)
+            if stop and line.startswith("epoch 1/2"):
+                raise KeyboardInterrupt  # the session ends after the first epoch
+
+        torch.manual_seed(0)
+        net = data.make_net()
+        with contextlib.suppress(KeyboardInterrupt):
+            fit(net, examples or data.examples, pad, cfg, log, checkpoint)
+        return {n: p.detach().clone() for n, p in net.named_parameters() if p.requires_grad}
+
+    whole = trained(False, [])
+    checkpoint.unlink()
+    trained(True, [])
+    lines: list[str] = []
+    resumed = trained(False, lines)
+    assert lines[0].startswith("resuming after epoch 1") and not any("epoch 1/2" in x for x in lines)
+    assert whole.keys() == resumed.keys() and all(torch.equal(whole[n], resumed[n]) for n in whole)
+    lines.clear()
+    trained(False, lines, data.examples[:-1])  # other data: the checkpoint is not this run's
+    assert "training from the start" in lines[0] and any("epoch 1/2" in x for x in lines)

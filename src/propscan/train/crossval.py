@@ -3,7 +3,9 @@
 fold on the articles it never saw (:mod:`propscan.evaluation.crossval`).
 
 The run directory is resumable: a fold model is trained into ``foldI.partial`` and renamed to
-``foldI`` when complete, and a rerun of the same command reuses the finished folds. It holds::
+``foldI`` when complete, and a rerun of the same command reuses the finished folds and goes on
+with an unfinished one from its last epoch (``foldI.ckpt``, removed when the fold is done). It
+holds::
 
     cv_options.json   the recipe and options (a rerun with others is refused)
     fold0 .. foldK-1  the fold model directories
@@ -69,8 +71,11 @@ def cross_validate(
         fold_options = {**options, "teacher": teacher.format(fold=i)} if teacher else options
         log(f"fold {i + 1}/{folds}: training on the other {folds - 1} folds")
         cache = {"teacher_cache": teacher_cache} if teacher_cache is not None else {}
-        train(data_dir, fold_split(i, folds, held_out=False), partial, log=log, **cache, **fold_options)
+        checkpoint = out / f"fold{i}.ckpt"
+        split = fold_split(i, folds, held_out=False)
+        train(data_dir, split, partial, log=log, checkpoint=checkpoint, **cache, **fold_options)
         partial.rename(target)
+        checkpoint.unlink(missing_ok=True)
     runs = [
         Fold.of(i, Detector.load(out / f"fold{i}"), load_split(data_dir, fold_split(i, folds, held_out=True)))
         for i in range(folds)

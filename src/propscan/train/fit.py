@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,13 @@ from .data import IGNORE, Example, batches
 from .model import Net
 
 
-def fit(net: Net, examples: list[Example], pad: int, cfg: TrainConfig, log: Any) -> None:
+def fit(
+    net: Net, examples: list[Example], pad: int, cfg: TrainConfig, log: Any, checkpoint: Path | None = None
+) -> None:
+    """Train ``net`` on ``examples``. With ``checkpoint``, the trainable weights, the optimizer and
+    the random state are saved there after each epoch, and a later call with the same recipe and
+    examples goes on from the last saved epoch, to the same weights as a run never stopped (a
+    cross-validation fold of a large encoder can outlast a working session)."""
     from rich.progress import Progress
 
     trained = [(n, p) for n, p in net.named_parameters() if p.requires_grad]
@@ -37,9 +44,10 @@ def fit(net: Net, examples: list[Example], pad: int, cfg: TrainConfig, log: Any)
     weights = class_weights(examples, cfg.class_weight_power).to(device)  # (L,)
     net.to(device)
     net.train()
+    first = _resume(checkpoint, net, opt, sched, rng, steps, len(examples), log) if checkpoint else 0
     with Progress(transient=False) as bar:
-        task = bar.add_task("training", total=steps)
-        for epoch in range(cfg.epochs):
+        task = bar.add_task("training", total=steps, completed=first * (steps // cfg.epochs))
+        for epoch in range(first, cfg.epochs):
             total, count, t0 = 0.0, 0, time.time()
             for batch in batches(examples, cfg.batch_size, pad, rng, cfg.length_buckets):
                 inputs, mask, tok = (t.to(device) for t in batch[:3])
@@ -60,9 +68,66 @@ def fit(net: Net, examples: list[Example], pad: int, cfg: TrainConfig, log: Any)
                 sched.step()
                 total, count = total + loss.item(), count + 1
                 bar.advance(task)
+            if checkpoint:
+                _save(checkpoint, net, opt, sched, rng, epoch + 1, steps, len(examples))
             log(f"epoch {epoch + 1}/{cfg.epochs}: loss {total / max(count, 1):.4f} ({time.time() - t0:.0f}s)")
     net.eval()
     net.to("cpu")  # export, calibration folds and the teacher all work on the CPU
+
+
+def _save(
+    path: Path,
+    net: Net,
+    opt: torch.optim.Optimizer,
+    sched: torch.optim.lr_scheduler.LambdaLR,
+    rng: random.Random,
+    epochs: int,
+    steps: int,
+    n_examples: int,
+) -> None:
+    state = {
+        "epochs": epochs,
+        "steps": steps,
+        "examples": n_examples,
+        "weights": {n: p.detach().cpu() for n, p in net.named_parameters() if p.requires_grad},
+        "optimizer": opt.state_dict(),
+        "scheduler": sched.state_dict(),
+        "rng": rng.getstate(),
+        "torch_rng": torch.get_rng_state(),
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)  # a run stopped while saving keeps the previous epoch's checkpoint
+
+
+def _resume(
+    path: Path,
+    net: Net,
+    opt: torch.optim.Optimizer,
+    sched: torch.optim.lr_scheduler.LambdaLR,
+    rng: random.Random,
+    steps: int,
+    n_examples: int,
+    log: Any,
+) -> int:
+    """Load ``path`` into the training state and return the epochs it holds (0: none, or not
+    this run's: the recipe or the examples changed since it was saved)."""
+    if not path.is_file():
+        return 0
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    if (state["steps"], state["examples"]) != (steps, n_examples):
+        log(f"{path}: saved by another recipe or other data; training from the start")
+        return 0
+    trained = dict(net.named_parameters())
+    with torch.no_grad():
+        for name, value in state["weights"].items():
+            trained[name].copy_(value)
+    opt.load_state_dict(state["optimizer"])
+    sched.load_state_dict(state["scheduler"])
+    rng.setstate(state["rng"])
+    torch.set_rng_state(state["torch_rng"])
+    log(f"resuming after epoch {state['epochs']} from {path}")
+    return int(state["epochs"])
 
 
 def class_weights(examples: list[Example], power: float) -> torch.Tensor:

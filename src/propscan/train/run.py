@@ -39,6 +39,7 @@ def train(
     reference: str | Path | None = None,
     cv: str | Path | None = None,
     teacher_cache: str | Path | None = None,
+    checkpoint: str | Path | None = None,
     log: Any = print,
     **options: Any,
 ) -> Path:
@@ -49,7 +50,9 @@ def train(
     and the cross-validated figures; or ``reference`` (a model directory trained on "train") the
     thresholds, calibration and val scores of the same recipe.
     ``teacher_cache``: a directory where the teacher's labels are kept and reused between runs
-    with the same teacher and articles (teacher.py), e.g. for several student seeds."""
+    with the same teacher and articles (teacher.py), e.g. for several student seeds.
+    ``checkpoint``: a file where training saves its state after each epoch and resumes from
+    (fit.py); the caller removes it once the model directory is complete."""
     cfg = config_from(options)
     fold = parse_fold(split)
     if split not in ("train", "all") and (fold is None or fold[2]):
@@ -63,7 +66,7 @@ def train(
     out = Path(output)
     data = prepare(cfg, data_dir, split, log, teacher_cache)
     net = data.make_net()
-    fit(net, data.examples, data.special["pad"], cfg, log)
+    fit(net, data.examples, data.special["pad"], cfg, log, Path(checkpoint) if checkpoint else None)
 
     ref = reference_of(reference) if reference else None  # read now: it may be re-tuned meanwhile
     if ref:
