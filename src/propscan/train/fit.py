@@ -44,7 +44,7 @@ def fit(
     weights = class_weights(examples, cfg.class_weight_power).to(device)  # (L,)
     net.to(device)
     net.train()
-    first = _resume(checkpoint, net, opt, sched, rng, steps, len(examples), log) if checkpoint else 0
+    first = _resume(checkpoint, net, opt, sched, rng, steps, _shape(examples), log) if checkpoint else 0
     with Progress(transient=False) as bar:
         task = bar.add_task("training", total=steps, completed=first * (steps // cfg.epochs))
         for epoch in range(first, cfg.epochs):
@@ -69,10 +69,15 @@ def fit(
                 total, count = total + loss.item(), count + 1
                 bar.advance(task)
             if checkpoint:
-                _save(checkpoint, net, opt, sched, rng, epoch + 1, steps, len(examples))
+                _save(checkpoint, net, opt, sched, rng, epoch + 1, steps, _shape(examples))
             log(f"epoch {epoch + 1}/{cfg.epochs}: loss {total / max(count, 1):.4f} ({time.time() - t0:.0f}s)")
     net.eval()
     net.to("cpu")  # export, calibration folds and the teacher all work on the CPU
+
+
+def _shape(examples: list[Example]) -> list[int]:
+    """What a checkpoint must match: the number of windows, their tokens and their spans."""
+    return [len(examples), sum(len(e.ids) for e in examples), sum(len(e.span_targets) for e in examples)]
 
 
 def _save(
@@ -83,12 +88,12 @@ def _save(
     rng: random.Random,
     epochs: int,
     steps: int,
-    n_examples: int,
+    shape: list[int],
 ) -> None:
     state = {
         "epochs": epochs,
         "steps": steps,
-        "examples": n_examples,
+        "examples": shape,
         "weights": {n: p.detach().cpu() for n, p in net.named_parameters() if p.requires_grad},
         "optimizer": opt.state_dict(),
         "scheduler": sched.state_dict(),
@@ -107,7 +112,7 @@ def _resume(
     sched: torch.optim.lr_scheduler.LambdaLR,
     rng: random.Random,
     steps: int,
-    n_examples: int,
+    shape: list[int],
     log: Any,
 ) -> int:
     """Load ``path`` into the training state and return the epochs it holds (0: none, or not
@@ -115,7 +120,7 @@ def _resume(
     if not path.is_file():
         return 0
     state = torch.load(path, map_location="cpu", weights_only=False)
-    if (state["steps"], state["examples"]) != (steps, n_examples):
+    if (state["steps"], state["examples"]) != (steps, shape):
         log(f"{path}: saved by another recipe or other data; training from the start")
         return 0
     trained = dict(net.named_parameters())
