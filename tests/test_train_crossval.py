@@ -39,7 +39,9 @@ def test_cross_validation_trains_a_model_per_fold_and_resumes(tmp_path: Path) ->
     assert report["summary"]["si"]["mean"] >= 0 and "sentence_si" in report["summary"]
     assert json.loads((out / "cv_report.json").read_text("utf-8"))["settings"] == report["settings"]
     lines.clear()
+    (out / "fold0.ckpt").write_bytes(b"")  # as left by a run stopped just after fold 0 was done
     cross_validate(corpus, 2, out, log=lines.append, **TINY)  # a rerun trains nothing
+    assert not (out / "fold0.ckpt").exists()
     assert sum("reusing" in line for line in lines) == 2 and not any("training on" in line for line in lines)
     with pytest.raises(DataError, match="another run"):
         cross_validate(corpus, 2, out, log=lines.append, **{**TINY, "epochs": 2})

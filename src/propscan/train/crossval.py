@@ -62,16 +62,16 @@ def cross_validate(
     out.mkdir(parents=True, exist_ok=True)
     _same_run(out / OPTIONS, {"folds": folds, "options": options, "data": str(Path(data_dir).resolve())})
     for i in range(folds):
-        target = out / f"fold{i}"
+        target, checkpoint = out / f"fold{i}", out / f"fold{i}.ckpt"
         if _complete(target):
             log(f"fold {i + 1}/{folds}: reusing {target}")
+            checkpoint.unlink(missing_ok=True)  # left by a run stopped just after the fold was done
             continue
         partial = out / f"fold{i}.partial"
         shutil.rmtree(partial, ignore_errors=True)
         fold_options = {**options, "teacher": teacher.format(fold=i)} if teacher else options
         log(f"fold {i + 1}/{folds}: training on the other {folds - 1} folds")
         cache = {"teacher_cache": teacher_cache} if teacher_cache is not None else {}
-        checkpoint = out / f"fold{i}.ckpt"
         split = fold_split(i, folds, held_out=False)
         train(data_dir, split, partial, log=log, checkpoint=checkpoint, **cache, **fold_options)
         partial.rename(target)
