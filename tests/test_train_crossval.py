@@ -106,3 +106,7 @@ def test_a_fold_stopped_after_an_epoch_goes_on_from_its_checkpoint_to_same_weigh
     lines.clear()
     trained(False, lines, data.examples[:-1])  # other data: the checkpoint is not this run's
     assert "training from the start" in lines[0] and any("epoch 1/2" in x for x in lines)
+    checkpoint.write_bytes(b"cut short")
+    lines.clear()
+    trained(False, lines)  # an unreadable checkpoint: said, and training starts over
+    assert "not a readable checkpoint" in lines[0] and any("epoch 1/2" in x for x in lines)

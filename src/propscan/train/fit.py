@@ -119,7 +119,11 @@ def _resume(
     this run's: the recipe or the examples changed since it was saved)."""
     if not path.is_file():
         return 0
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # truncated or not a checkpoint: lose its epochs, not the run
+        log(f"{path}: not a readable checkpoint ({type(err).__name__}); training from the start")
+        return 0
     if (state["steps"], state["examples"]) != (steps, shape):
         log(f"{path}: saved by another recipe or other data; training from the start")
         return 0
