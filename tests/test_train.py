@@ -477,3 +477,21 @@ def test_prepare_adds_the_fallacy_sentences_as_span_only_windows_in_every_fold(t
         assert (example.token_targets == IGNORE).all() and len(example.span_targets) == 1
         assert np.argmax(example.span_targets[0]) == LABELS.index("Black-and-White_Fallacy")
     assert all((e.token_targets[1:-1, 0] != IGNORE).all() for group in data.per_doc for e in group)
+
+
+@pytest.mark.parametrize(
+    ("avx512_bf16", "amx", "native"), [(True, False, True), (False, True, True), (False, False, False)]
+)
+def test_training_runs_in_bf16_only_where_the_cpu_has_it_and_says_when_it_falls_back(
+    monkeypatch: pytest.MonkeyPatch, avx512_bf16: bool, amx: bool, native: bool
+) -> None:
+    import torch
+
+    from propscan.train.precision import bf16_pays
+
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    lines: list[str] = []
+    assert bf16_pays(torch.device("cpu"), lines.append) is native
+    assert lines == ([] if native else [lines[0]])
+    assert native or ("training in fp32" in lines[0] and "AVX-512 BF16 or AMX" in lines[0])

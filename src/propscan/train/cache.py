@@ -17,6 +17,7 @@ import torch
 from ..hub.weights import cache_home
 from .data import Example
 from .model import Net
+from .precision import bf16_pays
 
 
 def attach_frozen_states(
@@ -34,7 +35,8 @@ def attach_frozen_states(
     if todo:
         t0 = time.time()
         net.eval()
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        bf16 = bf16_pays(torch.device("cpu"))
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             for lo in range(0, len(todo), batch_size):
                 chunk = [examples[i] for i in todo[lo : lo + batch_size]]
                 width = max(len(e.ids) for e in chunk)

@@ -17,6 +17,7 @@ from ..techniques import LABELS
 from .config import TrainConfig
 from .data import IGNORE, Example, batches
 from .model import Net
+from .precision import bf16_pays
 
 
 def fit(
@@ -45,6 +46,7 @@ def fit(
     net.to(device)
     net.train()
     first = _resume(checkpoint, net, opt, sched, rng, steps, _shape(examples), log) if checkpoint else 0
+    bf16 = cfg.bf16 and bf16_pays(device, log)
     with Progress(transient=False) as bar:
         task = bar.add_task("training", total=steps, completed=first * (steps // cfg.epochs))
         for epoch in range(first, cfg.epochs):
@@ -52,7 +54,7 @@ def fit(
             for batch in batches(examples, cfg.batch_size, pad, rng, cfg.length_buckets):
                 inputs, mask, tok = (t.to(device) for t in batch[:3])
                 spans = tuple(t.to(device) for t in batch[3]) if batch[3] else None
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                     # inputs: token ids (B, T), or the frozen layers' states (B, T, H)
                     logits, hidden = net.top(inputs, mask) if cfg.frozen_layers else net(inputs, mask)
                     span_logits = net.span_logits(hidden, *spans[:4]) if spans else None
