@@ -159,3 +159,28 @@ def test_char_probs_mark_the_hot_words_and_agree_across_windows(tiny_model_dir: 
 def test_threads_must_be_a_positive_integer(tiny_model_dir: Path, threads: object) -> None:
     with pytest.raises(InputError, match=r"threads must be a positive integer, got "):
         Detector.load(tiny_model_dir, threads=threads)  # type: ignore[arg-type]
+
+
+def test_the_next_flush_runs_while_the_last_one_is_decoded(tiny_model_dir: Path) -> None:
+    # the encoder's threads start on a flush's windows before the flush before it is handed on
+    # for decoding, and the spans are those of texts analysed one by one
+    detector = Detector.load(tiny_model_dir, threads=2)
+    model = detector.model
+    events: list[str] = []
+    forward_each = model.forward_each
+
+    def recorded(windows):  # type: ignore[no-untyped-def]
+        events.append("start")
+        return forward_each(windows)
+
+    model.forward_each = recorded  # type: ignore[method-assign]
+    texts = [f"{TEXT} Number {n}." for n in range(12)]
+    blocks = detector.scorer.score(texts, 1)  # 8 windows a flush: two threads, four batches each
+    first = next(blocks)
+    assert first.index == 0 and events == ["start", "start"]
+    rest = list(blocks)
+    assert events.count("start") >= 3 and [b.index for b in rest if b.last][-1] == len(texts) - 1
+    alone = Detector.load(tiny_model_dir, threads=1)
+    assert [d.spans for d in detector.analyze_many(texts, batch_size=1)] == [
+        alone.analyze(t).spans for t in texts
+    ]

@@ -71,6 +71,16 @@ class _Pending:
     last: bool
 
 
+@dataclass(frozen=True)
+class _Flush:
+    """A flush whose windows are running: its blocks, its (block, window) jobs in the order they
+    were started, and their outputs, which arrive in that order."""
+
+    queue: list[_Pending]
+    jobs: list[tuple[int, int]]
+    outputs: Iterator[tuple[np.ndarray, np.ndarray]]
+
+
 class ModelScorer:
     """A Scorer over one verified model directory."""
 
@@ -82,19 +92,28 @@ class ModelScorer:
         return self._model
 
     def score(self, texts: Iterable[str], batch_size: int) -> Iterator[ScoredBlock]:
+        """Flushes overlap: a flush's windows start on the model's threads as soon as it is full,
+        and only then are the previous flush's blocks handed on, so the caller decodes them (and
+        the next texts are tokenized) while the threads run the encoder."""
         if batch_size < 1:
             raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
         flush_at = BATCHES_PER_FLUSH * max(batch_size, self._model.threads)
         queue: list[_Pending] = []
         queued = 0
+        running: _Flush | None = None
         for index, text in enumerate(texts):
             for block, bounds, last in self.windows(text):
                 queue.append(_Pending(index, text, block, bounds, last))
                 queued += len(bounds)
                 if queued >= flush_at:
-                    yield from self._run(queue)
-                    queue, queued = [], 0
-        yield from self._run(queue)
+                    started = self._start(queue)
+                    if running is not None:
+                        yield from self._finish(running)
+                    running, queue, queued = started, [], 0
+        started = self._start(queue)
+        if running is not None:
+            yield from self._finish(running)
+        yield from self._finish(started)
 
     def windows(self, text: str) -> Iterator[tuple[Block, tuple[tuple[int, int], ...], bool]]:
         """(tokenized block, its windows' token bounds, is it the text's last) for each block of
@@ -103,19 +122,24 @@ class ModelScorer:
         for block, last in _blocks(self._model, text):
             yield block, tuple(window_bounds(len(block.ids), cfg.max_tokens - 2, cfg.min_overlap)), last
 
-    def _run(self, queue: list[_Pending]) -> Iterator[ScoredBlock]:
-        """Score every window of the queued blocks, each alone (see :class:`Model`), the longest
-        first so the last to finish are short."""
-        probs: list[list[np.ndarray | None]] = [[None] * len(p.bounds) for p in queue]
-        hidden: list[list[np.ndarray | None]] = [[None] * len(p.bounds) for p in queue]
+    def _start(self, queue: list[_Pending]) -> _Flush:
+        """Set every window of the queued blocks running, each alone (see :class:`Model`), the
+        longest first so the last to finish are short."""
         jobs = [(q, i) for q, p in enumerate(queue) for i in range(len(p.bounds))]
         jobs.sort(key=lambda j: queue[j[0]].bounds[j[1]][0] - queue[j[0]].bounds[j[1]][1])
         model = self._model
-        inputs = (
+        inputs = [
             pack([Window(queue[q].block, *queue[q].bounds[i])], model.cls_id, model.sep_id, model.pad_id)
             for q, i in jobs
-        )
-        for (q, i), (p, h) in zip(jobs, model.forward_each(inputs), strict=True):
+        ]
+        return _Flush(queue, jobs, model.forward_each(inputs))
+
+    def _finish(self, flush: _Flush) -> Iterator[ScoredBlock]:
+        """Wait for a flush's windows and yield its blocks, in order."""
+        queue = flush.queue
+        probs: list[list[np.ndarray | None]] = [[None] * len(p.bounds) for p in queue]
+        hidden: list[list[np.ndarray | None]] = [[None] * len(p.bounds) for p in queue]
+        for (q, i), (p, h) in zip(flush.jobs, flush.outputs, strict=True):
             lo, hi = queue[q].bounds[i]
             probs[q][i] = p[0, 1 : hi - lo + 1]
             hidden[q][i] = h[0, : hi - lo + 2]
