@@ -136,7 +136,9 @@ class Net(nn.Module):
         return self._layers(h, attention_mask, self.encoder.encoder.layer[: self.cfg.frozen_layers])
 
     def top(self, h: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """forward() from the frozen layers' output: (B, T, 1+L), (B, T, H)."""
+        """forward() from the frozen layers' output: (B, T, 1+L), (B, T, H). The cached states are
+        bf16; in fp32 training (no bf16 autocast) they are widened to the weights' dtype."""
+        h = h.to(self.token_head.weight.dtype)
         hidden = self._layers(h, attention_mask, self.encoder.encoder.layer[self.cfg.frozen_layers :])
         return self.token_head(hidden), hidden
 
