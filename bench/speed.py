@@ -145,6 +145,24 @@ def attribution_share(det: object, texts: list[str], rounds: int) -> list[tuple[
     return out
 
 
+def cpu_line() -> str:
+    """The CPU and the instruction sets int8 and bf16 speed hang on (Linux; elsewhere "unknown"):
+    without VNNI, int8 matrix products run at a fraction of their speed, so a figure means little
+    without the CPU it was measured on."""
+    try:
+        info = Path("/proc/cpuinfo").read_text("utf-8")
+    except OSError:
+        return f"unknown ({os.cpu_count()} cores)"
+    first_cpu = info.split("\n\n", 1)[0]
+    pairs = (line.split(":", 1) for line in first_cpu.splitlines() if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in pairs}
+    model = fields.get("model name", "?")
+    flags = set(fields.get("flags", "").split())
+    sets = ["avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_tile"]
+    have = [f for f in sets if f in flags] or ["none of " + ", ".join(sets)]
+    return f"{model}, {len(os.sched_getaffinity(0))} cores usable; {' '.join(have)}"
+
+
 def machine_reference() -> float:
     """tokens/s of the shipped `fast` encoder alone on a fixed synthetic batch (8 x 256 tokens, two
     threads, best of 3): the same work in every session, so figures taken on differently loaded
@@ -243,6 +261,7 @@ def main() -> None:
         side_by_side(model_arg, args.articles, args.against, args.rounds)
         return
     print(f"model: {det.name} ({det.info()['path']})")
+    print(f"CPU: {cpu_line()}")
     print(
         f"articles: {len(texts)} from {args.articles}, "
         f"{n_tokens} tokens ({n_tokens / len(texts):.0f}/article)"
