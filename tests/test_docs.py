@@ -65,7 +65,14 @@ def test_readme_example_output_is_what_the_shipped_model_prints() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     shown = module.readme_block((ROOT / "README.md").read_text("utf-8"))
-    assert shown == module.sample_output(), (
+    printed = module.sample_output()
+    # Scores may differ by a few hundredths between CPUs: without VNNI (AVX2 alone) ONNX Runtime's
+    # int8 products of the shipped 8-bit weights saturate (docs/models.md). Everything else, spans
+    # and voices included, must be the same.
+    score = re.compile(r"\b[01]\.\d\d\b")
+    assert score.sub("S", shown) == score.sub("S", printed), (
         "README.md's example output is not what the shipped model prints: "
         "run python docs/readme_output.py --write and re-read the paragraph under it"
     )
+    pairs = zip(score.findall(shown), score.findall(printed), strict=True)
+    assert all(abs(float(a) - float(b)) <= 0.05 for a, b in pairs), "README.md's example scores are stale"
