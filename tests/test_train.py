@@ -63,6 +63,18 @@ def test_train_writes_a_verified_model_that_the_detector_loads(tmp_path: Path) -
     assert 0 <= report["ece"] <= 1 and "ece_uncalibrated" in report
     assert (out / "reliability.svg").read_text("utf-8").startswith("<svg")
 
+    # 7-bit weights by default: no CPU saturates their int8 products (embeddings, which are looked
+    # up, not multiplied, keep ONNX Runtime's full uint8 range)
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(out / "model.onnx")).graph
+    weights = [numpy_helper.to_array(i) for i in graph.initializer if i.name.endswith("_quantized")]
+    int8 = [w for w in weights if w.dtype == np.int8]
+    assert int8 and all(np.abs(w.astype(int)).max() <= 64 for w in int8)
+    assert all(np.abs(w.astype(int)).max() == 64 for w in int8)
+
     det = Detector.load(out)
     doc = det.analyze("Only traitors would vote for this corrupt plan.")
     assert all(0 <= s.start < s.end <= len(doc.text) for s in doc.spans)
@@ -495,3 +507,12 @@ def test_training_runs_in_bf16_only_where_the_cpu_has_it_and_says_when_it_falls_
     assert bf16_pays(torch.device("cpu"), lines.append) is native
     assert lines == ([] if native else [lines[0]])
     assert native or ("training in fp32" in lines[0] and "AVX-512 BF16 or AMX" in lines[0])
+
+
+def test_weight_bits_other_than_7_or_8_are_refused_before_any_work(tmp_path: Path) -> None:
+    from propscan.errors import DataError
+    from propscan.train import train
+
+    with pytest.raises(DataError, match="weight_bits is 7 or 8"):
+        train(_corpus(tmp_path / "corpus"), "train", tmp_path / "x", weight_bits=6, log=lambda *_: None)
+    assert not (tmp_path / "x").exists()

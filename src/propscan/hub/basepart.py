@@ -32,26 +32,36 @@ ADAPTERS = "lora.npz"  # {key + ".a": (r, in), key + ".b": (out, r)} fp16, for r
 ALIGN = 64  # bytes; every tensor in base.bin starts on this boundary
 
 
-def quantize_symmetric(w: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """int8 per-channel along ``axis``, zero point 0, range [-127, 127] (ONNX Runtime's scheme for
-    MatMul weights): (q, scale, zero_point)."""
+# The integer range of each scheme by weight bits: 8 is ONNX Runtime's full range, 7 its
+# reduce_range, whose uint8 x int8 products no CPU saturates (AVX2 without VNNI sums pairs of them in
+# 16 bits), so every CPU computes the same integers.
+SYMMETRIC_LIMIT = {8: 127, 7: 64}
+ASYMMETRIC_LEVELS = {8: 255, 7: 127}
+
+
+def quantize_symmetric(w: np.ndarray, axis: int, bits: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """int8 per-channel along ``axis``, zero point 0, range [-127, 127] (8 bits) or [-64, 64] (7
+    bits): ONNX Runtime's scheme for MatMul weights: (q, scale, zero_point)."""
+    limit = SYMMETRIC_LIMIT[bits]
     w = np.asarray(w, dtype=np.float32)
     reduce = tuple(i for i in range(w.ndim) if i != axis)
     absmax = np.abs(w).max(axis=reduce)  # (C,)
-    scale = np.where(absmax > 0, absmax / np.float32(127.0), np.float32(1.0)).astype(np.float32)
+    scale = np.where(absmax > 0, absmax / np.float32(limit), np.float32(1.0)).astype(np.float32)
     shape = [1] * w.ndim
     shape[axis] = -1
-    q = np.clip(np.rint(w / scale.reshape(shape)), -127, 127).astype(np.int8)
+    q = np.clip(np.rint(w / scale.reshape(shape)), -limit, limit).astype(np.int8)
     return q, scale, np.zeros_like(scale, dtype=np.int8)
 
 
-def quantize_asymmetric(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """uint8 per-tensor with a zero point (ONNX Runtime's scheme for Gather, i.e. embeddings)."""
+def quantize_asymmetric(w: np.ndarray, bits: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """uint8 per-tensor with a zero point, 0 to 255 (8 bits) or 0 to 127 (7 bits): ONNX Runtime's
+    scheme for Gather, i.e. embeddings."""
+    levels = ASYMMETRIC_LEVELS[bits]
     w = np.asarray(w, dtype=np.float32)
     lo, hi = min(float(w.min()), 0.0), max(float(w.max()), 0.0)
-    scale = np.float32((hi - lo) / 255.0 if hi > lo else 1.0)
-    zero = np.uint8(np.clip(np.rint(-lo / scale), 0, 255))
-    q = np.clip(np.rint(w / scale) + np.float32(zero), 0, 255).astype(np.uint8)
+    scale = np.float32((hi - lo) / float(levels) if hi > lo else 1.0)
+    zero = np.uint8(np.clip(np.rint(-lo / scale), 0, levels))
+    q = np.clip(np.rint(w / scale) + np.float32(zero), 0, levels).astype(np.uint8)
     return q, np.array(scale, dtype=np.float32), np.array(zero, dtype=np.uint8)
 
 
@@ -92,10 +102,13 @@ def derive(entry: dict[str, Any], source: np.ndarray) -> dict[str, np.ndarray]:
     names = entry["names"]
     if entry["scheme"] == "raw":
         return {names["raw"]: w}
+    bits = entry.get("bits", 8)  # recipes written before 7-bit weights do not say
+    if bits not in SYMMETRIC_LIMIT:
+        raise ModelError(f"{RECIPE}: weights of {bits!r} bits are not a scheme this propscan knows: upgrade")
     if entry["scheme"] == "symmetric":
-        q, scale, zero = quantize_symmetric(w, entry["axis"])
+        q, scale, zero = quantize_symmetric(w, entry["axis"], bits)
     elif entry["scheme"] == "asymmetric":
-        q, scale, zero = quantize_asymmetric(w)
+        q, scale, zero = quantize_asymmetric(w, bits)
     else:
         raise ModelError(f"{RECIPE}: unknown quantization scheme {entry['scheme']!r}; upgrade propscan")
     return {names["q"]: q, names["scale"]: scale, names["zero_point"]: zero}

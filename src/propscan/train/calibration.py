@@ -129,6 +129,7 @@ def fold_calibration(
                 tuple(cfg.fp32_ffn_layers),
                 cfg.outlier_channels,
                 calibration_feeds(kept, data.special["pad"]) if cfg.outlier_channels else (),
+                cfg.weight_bits,
             )
             docs = Detector.load(src).analyze_many([articles[i].text for i in sorted(held)])
         for i, doc in zip(sorted(held), docs, strict=True):

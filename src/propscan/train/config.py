@@ -53,6 +53,10 @@ class TrainConfig:
     single_token_threshold: float = 0.6
     token_blend: float = 0.0
     quantize: bool = True
+    # Bits of the int8 weights: 7 (ONNX Runtime's reduce_range, the default since 2026-12-08) makes
+    # every CPU compute the same integer products; with 8, CPUs without VNNI (AVX2 alone) saturate
+    # some of them and a text's scores move by a few hundredths from one CPU to another.
+    weight_bits: int = 7
     # Bottom encoder layers (and embeddings) kept at the base weights. Training then runs them once
     # per window (train.cache) instead of every step, and the shipped model carries only the layers
     # above them: MPNet with 9 of 12 frozen trains in minutes per epoch on 2 cores and ships ~25 MB.
@@ -120,6 +124,8 @@ class TrainConfig:
 
     def validate(self, *, teacher_cache: str | Path | None = None) -> None:
         """Refuse options that contradict each other or the base encoder, before any work."""
+        if self.weight_bits not in (7, 8):
+            raise DataError(f"weight_bits is 7 or 8 (the int8 weights' range), not {self.weight_bits!r}")
         if self.jitter_teacher and not (self.teacher and self.span_jitter):
             raise DataError(
                 "--jitter-teacher labels the moved copies of --span-jitter N by the teacher: "

@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -33,6 +34,7 @@ def export_onnx(
     adapters: dict | None = None,
     outlier_channels: int = 0,
     calibration: Sequence[dict[str, np.ndarray]] = (),
+    weight_bits: int = 8,
 ) -> None:
     """Encoder + token head -> ONNX (a net with LoRA adapters: export ``net.merged()``). Eager
     attention exports a graph ORT fuses into Attention ops (2x faster on CPU than the unfused SDPA
@@ -43,6 +45,9 @@ def export_onnx(
     int8 quantizes its input (3072 GELU outputs) with one scale per tensor, and in some layers a
     few huge activations make that scale coarse for all the rest: in MPNet's layers 6-10 this alone
     took the int8 model's hidden states to cosine 0.86 of fp32 (0.986 with those five in fp32).
+
+    ``weight_bits`` 7 quantizes the weights to ONNX Runtime's reduced range, so that every CPU
+    computes the same integer products (basepart.SYMMETRIC_LIMIT).
     With ``outlier_channels`` k > 0 those projections are quantized too, all but the k input
     channels with the largest activations over the ``calibration`` inputs (see outliers.py)."""
     import onnx
@@ -76,13 +81,13 @@ def export_onnx(
                 raise RuntimeError(
                     f"found {len(excluded)} of the {len(keep)} FFN projections to keep in fp32"
                 )
-            _quantize(fused, path, nodes_to_exclude=excluded)
+            _quantize(fused, path, weight_bits, nodes_to_exclude=excluded)
             if excluded and outlier_channels:
-                _quantize_inliers(path, excluded, outlier_channels, calibration)
+                _quantize_inliers(path, excluded, outlier_channels, calibration, weight_bits)
         else:
             shutil.copyfile(fused, path)
         if base_weights is not None:
-            split_base(path, fused, base_weights, adapters)
+            split_base(path, fused, base_weights, adapters, weight_bits)
         _store_fp16(path)
     _set_attention(net, previous)  # not a fixed "sdpa": MPNet under sdpa leaves padding unmasked
 
@@ -93,9 +98,9 @@ def _set_attention(net: Net, implementation: str) -> None:
         net.encoder.set_attn_implementation(implementation)
 
 
-def _quantize(src: Path, dst: Path, **selection: list[str]) -> None:
+def _quantize(src: Path, dst: Path, weight_bits: int, **selection: list[str]) -> None:
     """ONNX Runtime's dynamic int8, per channel, of the MatMuls ``selection`` picks
-    (``nodes_to_quantize`` / ``nodes_to_exclude``)."""
+    (``nodes_to_quantize`` / ``nodes_to_exclude``), weights in 8 or 7 bits."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -104,13 +109,14 @@ def _quantize(src: Path, dst: Path, **selection: list[str]) -> None:
         str(dst),
         per_channel=True,
         weight_type=QuantType.QInt8,
+        reduce_range=weight_bits == 7,
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         **selection,
     )
 
 
 def _quantize_inliers(
-    path: Path, nodes: list[str], k: int, calibration: Sequence[dict[str, np.ndarray]]
+    path: Path, nodes: list[str], k: int, calibration: Sequence[dict[str, np.ndarray]], weight_bits: int
 ) -> None:
     """Quantize the fp32 MatMul ``nodes`` of the int8 model at ``path`` too, all but their ``k``
     largest input channels over ``calibration`` (outliers.split_outlier_channels)."""
@@ -123,7 +129,7 @@ def _quantize_inliers(
     with tempfile.TemporaryDirectory() as tmp:
         split = Path(tmp) / "split.onnx"
         onnx.save(model, str(split))
-        _quantize(split, path, nodes_to_quantize=nodes, nodes_to_exclude=small)
+        _quantize(split, path, weight_bits, nodes_to_quantize=nodes, nodes_to_exclude=small)
 
 
 def _store_fp16(path: Path, min_size: int = 1 << 20) -> None:
@@ -148,7 +154,9 @@ def _store_fp16(path: Path, min_size: int = 1 << 20) -> None:
         onnx.save(model, str(path))
 
 
-def split_base(path: Path, fp32_path: Path, base_weights: dict, adapters: dict | None = None) -> None:
+def split_base(
+    path: Path, fp32_path: Path, base_weights: dict, adapters: dict | None = None, weight_bits: int = 8
+) -> None:
     """Move every large initializer that is a function of the base weights alone (the frozen
     layers, quantized or not) out of ``path`` into base.bin beside it, recomputed by
     propscan.hub.basepart's quantizers, and write the recipe (base.json) that rebuilds base.bin.
@@ -186,17 +194,28 @@ def split_base(path: Path, fp32_path: Path, base_weights: dict, adapters: dict |
         if src + "_quantized" in inits:
             q = numpy_helper.to_array(inits[src + "_quantized"])
             names = {"q": src + "_quantized", "scale": src + "_scale", "zero_point": src + "_zero_point"}
+            ort_scale = numpy_helper.to_array(inits[names["scale"]])
+
+            def fits(scale: np.ndarray, theirs: np.ndarray = ort_scale) -> bool:
+                return bool(np.allclose(scale, theirs, rtol=1e-5))
+
+            # the bits ONNX Runtime used: weight_bits for MatMul weights, but 8 for the embeddings
+            # of an EmbedLayerNormalization, which it quantizes over the full range regardless
+            # (harmless: an embedding is looked up, not multiplied)
+            entry: dict[str, Any]
             if q.dtype == np.uint8:
+                bits = next(b for b in (weight_bits, 8) if fits(basepart.quantize_asymmetric(value, b)[1]))
                 entry = {"scheme": "asymmetric"}
             else:
-                ort_scale = numpy_helper.to_array(inits[names["scale"]])
-                axis = next(
-                    a
+                bits, axis = next(
+                    (b, a)
+                    for b in (weight_bits, 8)
                     for a in range(q.ndim)
-                    if q.shape[a] == ort_scale.size
-                    and np.allclose(basepart.quantize_symmetric(value, a)[1], ort_scale, rtol=1e-5)
+                    if q.shape[a] == ort_scale.size and fits(basepart.quantize_symmetric(value, a, b)[1])
                 )
                 entry = {"scheme": "symmetric", "axis": axis}
+            if bits != 8:
+                entry["bits"] = bits
         elif src in inits:
             names, entry = {"raw": src}, {"scheme": "raw"}
         else:
@@ -245,6 +264,7 @@ def write_model_dir(
     fp32_ffn_layers: tuple[int, ...] = (),
     outlier_channels: int = 0,
     calibration: Sequence[dict[str, np.ndarray]] = (),
+    weight_bits: int = 8,
 ) -> None:
     """``base_weights`` (the base's tensors): split the frozen layers out into base.bin (with LoRA
     adapters: every adapted weight, merged on install from lora.npz)."""
@@ -268,6 +288,7 @@ def write_model_dir(
         adapters,
         outlier_channels,
         calibration,
+        weight_bits,
     )
     head = net.span_head
     np.savez(  # fp16 on disk (half the size); the runtime computes in fp32

@@ -108,6 +108,7 @@ def train(
         tuple(cfg.fp32_ffn_layers),
         cfg.outlier_channels,
         calibration_feeds(data.per_doc, data.special["pad"]) if cfg.outlier_channels else (),
+        cfg.weight_bits,
     )
     if cfg.keep_weights:
         trained = {n: p.detach().clone() for n, p in net.named_parameters() if p.requires_grad}
