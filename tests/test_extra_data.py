@@ -108,6 +108,8 @@ def test_fallacy_sentences_become_one_span_of_the_nearest_technique_news_first_u
         ({"semeval2021": "no/such/folder"}, "semeval2021 'no/such/folder' is not a folder"),
         ({"logic_fallacies_cap": 0}, "logic_fallacies_cap must be at least 1"),
         ({"crops_span_head": False}, "crops_span_head=false says how crops train: give --set crops"),
+        ({"crops_epochs": 2}, "crops_epochs says when crops train: give --set crops"),
+        ({"crops": 0.25, "crops_epochs": 9, "epochs": 8}, r"crops_epochs .* 0 to epochs \(8\), not 9"),
     ],
 )
 def test_extra_data_options_that_cannot_work_are_refused_before_any_work(options: dict, message: str) -> None:

@@ -110,3 +110,27 @@ def test_a_fold_stopped_after_an_epoch_goes_on_from_its_checkpoint_to_same_weigh
     lines.clear()
     trained(False, lines)  # an unreadable checkpoint: said, and training starts over
     assert "not a readable checkpoint" in lines[0] and any("epoch 1/2" in x for x in lines)
+
+
+def test_crops_epochs_keeps_the_crops_out_of_all_but_the_last_epochs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import propscan.train.fit as loop
+    from propscan.train.config import TrainConfig
+    from propscan.train.prepare import prepare
+
+    cfg = TrainConfig(**{**TINY, "epochs": 3, "crops": 1.0, "crops_epochs": 1})
+    data = prepare(cfg, _corpus(tmp_path / "corpus"), "train", lambda _m: None)
+    cropped = sum(e.crop for e in data.examples)
+    assert 0 < cropped < len(data.examples)
+    seen: list[tuple[int, int]] = []
+    batches = loop.batches
+
+    def counted(examples, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append((len(examples), sum(e.crop for e in examples)))
+        return batches(examples, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "batches", counted)
+    loop.fit(data.make_net(), data.examples, data.special["pad"], cfg, lambda _m: None)
+    whole = len(data.examples) - cropped
+    assert seen == [(whole, 0), (whole, 0), (len(data.examples), cropped)]

@@ -24,7 +24,9 @@ def _extra_sources(cfg: Any) -> list[str]:
     lines = []
     if getattr(cfg, "crops", 0.0):
         heads = "" if getattr(cfg, "crops_span_head", True) else ", for where spans are, not which technique"
-        share = f"1 to 3 lines at {cfg.crops:.0%} of lines{heads}"
+        late = getattr(cfg, "crops_epochs", 0)
+        when = f", in the last {late} of {cfg.epochs} epochs" if late else ""
+        share = f"1 to 3 lines at {cfg.crops:.0%} of lines{heads}{when}"
         lines.append(f"Also trained on crops of the articles ({share}).")
     if getattr(cfg, "semeval2021", ""):
         lines.append(

@@ -29,6 +29,7 @@ class Example:
     span_feats: list[np.ndarray]  # each (F,)
     span_targets: list[np.ndarray]  # each (L,) label distribution (k labels -> 1/k each)
     hidden: torch.Tensor | None = None  # (T, H) output of the frozen layers, when training above them
+    crop: bool = False  # a window of a crop of an article (crops_epochs may keep it out of early epochs)
 
 
 def build_examples(

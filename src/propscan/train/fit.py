@@ -35,7 +35,14 @@ def fit(
     opt = torch.optim.AdamW(
         [{"params": body, "lr": cfg.lr}, {"params": heads, "lr": cfg.head_lr}], weight_decay=0.01
     )
-    steps = cfg.epochs * -(-len(examples) // cfg.batch_size)
+    whole = [e for e in examples if not e.crop]
+
+    def of_epoch(epoch: int) -> list[Example]:
+        """The windows an epoch trains on: crops only in the last ``crops_epochs`` epochs."""
+        return whole if cfg.crops_epochs and epoch < cfg.epochs - cfg.crops_epochs else examples
+
+    per_epoch = [-(-len(of_epoch(epoch)) // cfg.batch_size) for epoch in range(cfg.epochs)]
+    steps = sum(per_epoch)
     warmup = max(1, steps // 16)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
@@ -48,10 +55,10 @@ def fit(
     first = _resume(checkpoint, net, opt, sched, rng, steps, _shape(examples), log) if checkpoint else 0
     bf16 = cfg.bf16 and bf16_pays(device, log)
     with Progress(transient=False) as bar:
-        task = bar.add_task("training", total=steps, completed=first * (steps // cfg.epochs))
+        task = bar.add_task("training", total=steps, completed=sum(per_epoch[:first]))
         for epoch in range(first, cfg.epochs):
             total, count, t0 = 0.0, 0, time.time()
-            for batch in batches(examples, cfg.batch_size, pad, rng, cfg.length_buckets):
+            for batch in batches(of_epoch(epoch), cfg.batch_size, pad, rng, cfg.length_buckets):
                 inputs, mask, tok = (t.to(device) for t in batch[:3])
                 spans = tuple(t.to(device) for t in batch[3]) if batch[3] else None
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):

@@ -99,13 +99,16 @@ def prepare(
             jitter_teacher=cfg.jitter_teacher,
         )
 
+    def crop_windows(doc: Document, n: int) -> list[Example]:
+        cut = crops(doc, cfg.crops, cfg.seed * 100_003 + n)
+        made = [e for crop in cut for e in gold_windows(crop, cfg.crops_span_head)]
+        for e in made:
+            e.crop = True
+        return made
+
     per_doc = [
         windows(a.to_document(), n, cfg.teacher_weight, cfg.token_teacher_weight)
-        + [
-            e
-            for crop in crops(a.to_document(), cfg.crops, cfg.seed * 100_003 + n)
-            for e in gold_windows(crop, cfg.crops_span_head)
-        ]
+        + crop_windows(a.to_document(), n)
         for n, a in enumerate(articles)
     ]
     extra = [
