@@ -73,7 +73,9 @@ def test_a_model_trained_on_all_articles_takes_its_settings_and_figures_from_the
     assert not (tmp_path / "other").exists()
 
 
-def test_a_fold_stopped_after_an_epoch_goes_on_from_its_checkpoint_to_same_weights(tmp_path: Path) -> None:
+def test_a_fold_stopped_after_an_epoch_goes_on_from_its_checkpoint_to_same_weights(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     import torch
 
     from propscan.train.config import TrainConfig
@@ -83,6 +85,11 @@ def test_a_fold_stopped_after_an_epoch_goes_on_from_its_checkpoint_to_same_weigh
     cfg = TrainConfig(**{**TINY, "epochs": 2})
     data = prepare(cfg, _corpus(tmp_path / "corpus"), "train", lambda _m: None)
     pad, checkpoint = data.special["pad"], tmp_path / "fold0.ckpt"
+    # one thread: with several, the math library may split sums differently from one call to the
+    # next on a busy machine (seen in fp32 on an AVX2 CPU), and bit-identity is what is tested
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    request.addfinalizer(lambda: torch.set_num_threads(threads))
 
     def trained(stop: bool, lines: list[str], examples: list | None = None) -> dict[str, torch.Tensor]:
         def log(line: str) -> None:
