@@ -160,7 +160,9 @@ def cpu_line() -> str:
     flags = set(fields.get("flags", "").split())
     sets = ["avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_tile"]
     have = [f for f in sets if f in flags] or ["none of " + ", ".join(sets)]
-    return f"{model}, {len(os.sched_getaffinity(0))} cores usable; {' '.join(have)}"
+    from propscan.engine.model import cores
+
+    return f"{model}, {cores()} cores usable; {' '.join(have)}"
 
 
 def machine_reference() -> float:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
+from ..hub.basepart import SYMMETRIC_LIMIT
 from ..hub.weights import BASES
 
 
@@ -128,7 +129,7 @@ class TrainConfig:
 
     def validate(self, *, teacher_cache: str | Path | None = None) -> None:
         """Refuse options that contradict each other or the base encoder, before any work."""
-        if self.weight_bits not in (7, 8):
+        if self.weight_bits not in SYMMETRIC_LIMIT:
             raise DataError(f"weight_bits is 7 or 8 (the int8 weights' range), not {self.weight_bits!r}")
         if self.jitter_teacher and not (self.teacher and self.span_jitter):
             raise DataError(

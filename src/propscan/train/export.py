@@ -45,11 +45,11 @@ def export_onnx(
     int8 quantizes its input (3072 GELU outputs) with one scale per tensor, and in some layers a
     few huge activations make that scale coarse for all the rest: in MPNet's layers 6-10 this alone
     took the int8 model's hidden states to cosine 0.86 of fp32 (0.986 with those five in fp32).
+    With ``outlier_channels`` k > 0 those projections are quantized too, all but the k input
+    channels with the largest activations over the ``calibration`` inputs (see outliers.py).
 
     ``weight_bits`` 7 quantizes the weights to ONNX Runtime's reduced range, so that every CPU
-    computes the same integer products (basepart.SYMMETRIC_LIMIT).
-    With ``outlier_channels`` k > 0 those projections are quantized too, all but the k input
-    channels with the largest activations over the ``calibration`` inputs (see outliers.py)."""
+    computes the same integer products (basepart.SYMMETRIC_LIMIT)."""
     import onnx
     from onnxruntime.transformers import optimizer
 
@@ -195,23 +195,24 @@ def split_base(
             q = numpy_helper.to_array(inits[src + "_quantized"])
             names = {"q": src + "_quantized", "scale": src + "_scale", "zero_point": src + "_zero_point"}
             ort_scale = numpy_helper.to_array(inits[names["scale"]])
-
-            def fits(scale: np.ndarray, theirs: np.ndarray = ort_scale) -> bool:
-                return bool(np.allclose(scale, theirs, rtol=1e-5))
-
             # the bits ONNX Runtime used: weight_bits for MatMul weights, but 8 for the embeddings
             # of an EmbedLayerNormalization, which it quantizes over the full range regardless
             # (harmless: an embedding is looked up, not multiplied)
             entry: dict[str, Any]
             if q.dtype == np.uint8:
-                bits = next(b for b in (weight_bits, 8) if fits(basepart.quantize_asymmetric(value, b)[1]))
+                bits = next(
+                    b
+                    for b in (weight_bits, 8)
+                    if np.allclose(basepart.quantize_asymmetric(value, b)[1], ort_scale, rtol=1e-5)
+                )
                 entry = {"scheme": "asymmetric"}
             else:
                 bits, axis = next(
                     (b, a)
                     for b in (weight_bits, 8)
                     for a in range(q.ndim)
-                    if q.shape[a] == ort_scale.size and fits(basepart.quantize_symmetric(value, a, b)[1])
+                    if q.shape[a] == ort_scale.size
+                    and np.allclose(basepart.quantize_symmetric(value, a, b)[1], ort_scale, rtol=1e-5)
                 )
                 entry = {"scheme": "symmetric", "axis": axis}
             if bits != 8:
